@@ -1,0 +1,48 @@
+namespace Switchboard.Conformance.Core;
+
+/// <summary>Where the server under test is and how long the suite may wait.</summary>
+public sealed class ConformanceOptions
+{
+    /// <summary>WebSocket base URL, e.g. <c>ws://127.0.0.1:8080</c> (namespaces are appended as <c>/web</c>, <c>/app</c>).</summary>
+    public required Uri WebSocketUrl { get; init; }
+
+    /// <summary>Backend HTTP base URL, e.g. <c>http://127.0.0.1:8080</c>.</summary>
+    public required Uri BackendUrl { get; init; }
+
+    /// <summary>The server's HS256 signing key (raw UTF-8 string, at least 32 bytes).</summary>
+    public required string SigningKey { get; init; }
+
+    /// <summary>How long to wait for an expected event. Defaults to 5 seconds.</summary>
+    public TimeSpan ExpectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to watch for an event that must NOT arrive. Defaults to 400 ms.</summary>
+    public TimeSpan SilenceWindow { get; init; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>
+    /// Upper bound for waits derived from advertised server values (idle timeout, ping interval, transfer
+    /// timeout). A case whose wait would exceed it is reported INFORMATIONAL. Defaults to 90 seconds.
+    /// </summary>
+    public TimeSpan MaxDerivedWait { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Transfer timeout the server is configured with (not advertised in CONNECT). Defaults to 30 s.</summary>
+    public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Value for the <c>Origin</c> header in the "forbidden origin" case, or null to skip it.</summary>
+    public string? ForbiddenOrigin { get; init; } = "https://forbidden.invalid";
+
+    /// <summary>Whether the server is configured to reject <see cref="ForbiddenOrigin"/> (reference default: allow any).</summary>
+    public bool OriginAllowListConfigured { get; init; }
+
+    /// <summary>Time source (tests may substitute).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Resolves a namespace path (<c>web</c>) against <see cref="WebSocketUrl"/>.</summary>
+    public Uri NamespaceUri(string ns, string query)
+    {
+        var b = new UriBuilder(WebSocketUrl);
+        var basePath = b.Path.TrimEnd('/');
+        b.Path = $"{basePath}/{ns}";
+        b.Query = query;
+        return b.Uri;
+    }
+}

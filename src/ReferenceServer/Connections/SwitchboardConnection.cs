@@ -1,0 +1,514 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Switchboard.Protocol;
+using Switchboard.ReferenceServer.Diagnostics;
+using Switchboard.ReferenceServer.Messaging;
+using Switchboard.ReferenceServer.Options;
+
+namespace Switchboard.ReferenceServer.Connections;
+
+/// <summary>
+/// One WebSocket connection: a bounded send queue drained by a single writer task, the receive loop, keepalive,
+/// idle and token-expiry timers (all on <see cref="TimeProvider"/>), and the rate limiter.
+/// </summary>
+internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
+{
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly WebSocket _socket;
+    private readonly ConnectionServices _services;
+    private readonly Channel<OutFrame> _queue = Channel.CreateUnbounded<OutFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly CancellationTokenSource _closedCts = new();
+    private readonly CancellationTokenSource _abortCts = new();
+    private readonly TokenBucket _bucket;
+    private long _queuedFrames;
+    private long _queuedBytes;
+    private int _closing;
+    private volatile bool _discardQueued;
+    private long _lastActivity;
+    private ITimer? _pingTimer;
+    private ITimer? _idleTimer;
+    private ITimer? _expiryTimer;
+    private Task? _writerTask;
+
+    public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns)
+    {
+        _socket = socket;
+        _services = services;
+        ClientId = clientId;
+        User = user;
+        Namespace = ns;
+        ConnectedAt = services.Time.GetUtcNow();
+        var limits = services.Options.Limits;
+        _bucket = new TokenBucket(services.Time, limits.RateLimitPerSecond, limits.RateLimitBurst, (long)limits.RateLimitBurst * limits.RateLimitAbuseFactor, limits.RateLimitAbuseWindow);
+        _lastActivity = services.Time.GetTimestamp();
+    }
+
+    public string ClientId { get; }
+
+    public UserIdentity User { get; }
+
+    public string Namespace { get; }
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    public CancellationToken Closed => _closedCts.Token;
+
+    public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+
+    /// <summary>The close code the server closed with (null if the client closed first).</summary>
+    public CloseCode? CloseCode { get; private set; }
+
+    /// <summary>Frames currently queued.</summary>
+    public long QueuedFrames => Interlocked.Read(ref _queuedFrames);
+
+    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+
+    public bool TrySend(ReadOnlyMemory<byte> frame)
+    {
+        if (Volatile.Read(ref _closing) != 0)
+        {
+            return false;
+        }
+
+        var frames = Interlocked.Increment(ref _queuedFrames);
+        var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
+        var limits = _services.Options.Limits;
+        if (frames > limits.SendQueueMaxFrames || bytes > limits.SendQueueMaxBytes)
+        {
+            Interlocked.Decrement(ref _queuedFrames);
+            Interlocked.Add(ref _queuedBytes, -frame.Length);
+            Log.SlowConsumer(_services.Logger, ClientId, frames, bytes);
+            StartClose(Protocol.CloseCode.SlowConsumer, "slow consumer", discardQueued: true);
+            return false;
+        }
+
+        return Enqueue(new OutFrame(frame, Control: false), counted: true);
+    }
+
+    /// <summary>Queues a frame ignoring the queue bounds (CONNECT, resume replay, CLOSE).</summary>
+    public bool SendForced(ReadOnlyMemory<byte> frame)
+    {
+        if (Volatile.Read(ref _closing) != 0)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _queuedFrames);
+        Interlocked.Add(ref _queuedBytes, frame.Length);
+        return Enqueue(new OutFrame(frame, Control: false), counted: true);
+    }
+
+    public ValueTask SendAsync(IServerEvent ev, string? cid = null, CancellationToken cancellationToken = default)
+    {
+        TrySend(EventFrames.Serialize(ev, cid));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CloseAsync(CloseCode code, string reason, CancellationToken cancellationToken = default)
+    {
+        StartClose(code, reason, discardQueued: false);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Starts the server-initiated close: queues the CLOSE event after everything already queued (or instead of it
+    /// for a slow consumer), completes the queue; the writer then sends the WebSocket close frame.
+    /// </summary>
+    public void StartClose(CloseCode code, string reason, bool discardQueued)
+    {
+        if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        CloseCode = code;
+        _discardQueued = discardQueued;
+        _closeReason = reason;
+        Log.Closing(_services.Logger, ClientId, (int)code, reason);
+        _services.Metrics.Error((int)code);
+        var frame = EventFrames.Serialize(new CloseEvent { Code = (int)code, Reason = reason, Retryable = CloseCodes.IsRetryable(code) });
+        Interlocked.Increment(ref _queuedFrames);
+        Enqueue(new OutFrame(frame, Control: true), counted: true);
+        _queue.Writer.TryComplete();
+        DisposeTimers();
+        try
+        {
+            _closedCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private string _closeReason = string.Empty;
+
+    private bool Enqueue(OutFrame frame, bool counted)
+    {
+        if (_queue.Writer.TryWrite(frame))
+        {
+            _services.Metrics.QueueChanged(1);
+            return true;
+        }
+
+        if (counted)
+        {
+            Interlocked.Decrement(ref _queuedFrames);
+            Interlocked.Add(ref _queuedBytes, -frame.Data.Length);
+        }
+
+        return false;
+    }
+
+    /// <summary>Starts the single writer task.</summary>
+    public void StartWriter() => _writerTask = Task.Run(WriteLoopAsync);
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var ct = _abortCts.Token;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                // Drain everything queued in one go (coalescing: no channel wait between frames).
+                while (reader.TryRead(out var frame))
+                {
+                    Interlocked.Decrement(ref _queuedFrames);
+                    Interlocked.Add(ref _queuedBytes, -frame.Data.Length);
+                    _services.Metrics.QueueChanged(-1);
+                    if (_discardQueued && !frame.Control)
+                    {
+                        continue;
+                    }
+
+                    if (_services.Faults.IsEnabled && !await _services.Faults.OnSendAsync(this, frame.Data, ct).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+
+                    await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, ct).ConfigureAwait(false);
+                    _services.Metrics.MessageSent(frame.Data.Length);
+                }
+            }
+
+            if (CloseCode is { } code && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+                await _socket.CloseOutputAsync((WebSocketCloseStatus)(int)code, _closeReason, timeout.Token).ConfigureAwait(false);
+                _ = AbortIfNotClosedAsync();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            Log.TransportError(_services.Logger, ClientId, ex);
+            Abort();
+        }
+        finally
+        {
+            // Release whatever is still queued (metrics).
+            while (reader.TryRead(out _))
+            {
+                _services.Metrics.QueueChanged(-1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads whole messages and hands each to <paramref name="onMessage"/> (awaited: one message at a time).
+    /// Returns when the client closed, the server closed, or the transport failed.
+    /// </summary>
+    public async Task RunReceiveLoopAsync(Func<SwitchboardConnection, ReadOnlyMemory<byte>, ValueTask> onMessage)
+    {
+        var max = _services.Options.Limits.MaxMessageBytes;
+        using var buffer = new PooledBufferWriter(4096);
+        var ct = _abortCts.Token;
+        try
+        {
+            while (true)
+            {
+                buffer.Reset();
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    var memory = buffer.GetMemory(Math.Min(max + 1 - buffer.WrittenCount, 16 * 1024));
+                    result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        OnClientClose();
+                        return;
+                    }
+
+                    buffer.Advance(result.Count);
+                    if (buffer.WrittenCount > max)
+                    {
+                        StartClose(Protocol.CloseCode.MessageTooBig, "message too big", discardQueued: false);
+                        await DrainAfterCloseAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+                while (!result.EndOfMessage);
+
+                Volatile.Write(ref _lastActivity, _services.Time.GetTimestamp());
+                if (IsClosing)
+                {
+                    continue; // ignore input after we started closing; wait for the client's close frame
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    StartClose(Protocol.CloseCode.ProtocolError, "binary frames are not supported", discardQueued: false);
+                    await DrainAfterCloseAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                _services.Metrics.MessageReceived(buffer.WrittenCount);
+                if (_services.Faults.IsEnabled && !await _services.Faults.OnReceiveAsync(this, buffer.WrittenMemory, ct).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                await onMessage(this, buffer.WrittenMemory).ConfigureAwait(false);
+                if (buffer.WrittenCount > 64 * 1024)
+                {
+                    buffer.ShrinkIfLarger(4096);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            Log.TransportError(_services.Logger, ClientId, ex);
+        }
+    }
+
+    /// <summary>Waits (bounded) for the client's close frame after the server started closing.</summary>
+    public async Task DrainAfterCloseAsync()
+    {
+        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout + CloseHandshakeTimeout, _services.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abortCts.Token);
+        var scratch = ArrayPool<byte>.Shared.Rent(1024);
+        try
+        {
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(scratch.AsMemory(), linked.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            Abort();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private void OnClientClose()
+    {
+        // The client closed: answer with a close frame (echo its status) after what is queued, unless we already closed.
+        if (Interlocked.CompareExchange(ref _closing, 1, 0) == 0)
+        {
+            var status = _socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure;
+            _closeReason = string.Empty;
+            CloseCode = null;
+            _queue.Writer.TryComplete();
+            DisposeTimers();
+            try
+            {
+                _closedCts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _ = EchoCloseAsync(status);
+        }
+    }
+
+    private async Task EchoCloseAsync(WebSocketCloseStatus status)
+    {
+        try
+        {
+            if (_writerTask is not null)
+            {
+                await _writerTask.ConfigureAwait(false);
+            }
+
+            if (_socket.State == WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+                await _socket.CloseOutputAsync(status, null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            Abort();
+        }
+    }
+
+    private async Task AbortIfNotClosedAsync()
+    {
+        try
+        {
+            await Task.Delay(CloseHandshakeTimeout, _services.Time, _abortCts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return;
+        }
+
+        if (_socket.State != WebSocketState.Closed)
+        {
+            Abort();
+        }
+    }
+
+    /// <summary>Checks the rate limit for one incoming command; closes with 4429 on persistent abuse.</summary>
+    public bool TryConsumeRate(out bool abusive) => _bucket.TryTake(out abusive);
+
+    /// <summary>Starts the PING and idle timers.</summary>
+    public void StartKeepAlive()
+    {
+        var keepAlive = _services.Options.KeepAlive;
+        var ping = TimeSpan.FromMilliseconds(keepAlive.PingIntervalMs);
+        var idle = TimeSpan.FromMilliseconds(keepAlive.IdleTimeoutMs);
+        _pingTimer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).OnPing(), this, ping, ping);
+        _idleTimer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).OnIdleCheck(), this, idle, Timeout.InfiniteTimeSpan);
+        if (IsClosing)
+        {
+            DisposeTimers();
+        }
+    }
+
+    /// <summary>(Re)arms the token-expiry timer: CLOSE 4419 at <paramref name="expiresAt"/>.</summary>
+    public void SetTokenExpiry(DateTimeOffset expiresAt)
+    {
+        var due = expiresAt - _services.Time.GetUtcNow();
+        if (due < TimeSpan.Zero)
+        {
+            due = TimeSpan.Zero;
+        }
+
+        var timer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).StartClose(Protocol.CloseCode.TokenExpired, "token expired", discardQueued: false), this, due, Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _expiryTimer, timer)?.Dispose();
+        if (IsClosing)
+        {
+            DisposeTimers();
+        }
+    }
+
+    private void OnPing()
+    {
+        if (!IsClosing)
+        {
+            TrySend(EventFrames.Serialize(new PingEvent { At = _services.Time.GetUtcNow() }));
+        }
+    }
+
+    private void OnIdleCheck()
+    {
+        if (IsClosing)
+        {
+            return;
+        }
+
+        var idle = TimeSpan.FromMilliseconds(_services.Options.KeepAlive.IdleTimeoutMs);
+        var silent = _services.Time.GetElapsedTime(Volatile.Read(ref _lastActivity));
+        if (silent >= idle)
+        {
+            StartClose(Protocol.CloseCode.IdleTimeout, "idle timeout", discardQueued: false);
+        }
+        else
+        {
+            try
+            {
+                _idleTimer?.Change(idle - silent, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private void DisposeTimers()
+    {
+        Interlocked.Exchange(ref _pingTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _idleTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
+    }
+
+    /// <summary>Aborts the transport immediately.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _abortCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Abort();
+    }
+
+    /// <summary>Waits for the writer to finish (bounded), then releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _closing, 1);
+        _queue.Writer.TryComplete();
+        DisposeTimers();
+        try
+        {
+            _closedCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        if (_writerTask is not null)
+        {
+            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+            try
+            {
+                await _writerTask.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Abort();
+            }
+        }
+
+        _socket.Dispose();
+        _closedCts.Dispose();
+        _abortCts.Dispose();
+    }
+
+    private readonly record struct OutFrame(ReadOnlyMemory<byte> Data, bool Control);
+}
+
+/// <summary>Shared services of every connection (one instance).</summary>
+internal sealed class ConnectionServices(
+    Microsoft.Extensions.Options.IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    SwitchboardMetrics metrics,
+    IFaultInjector faults,
+    ILogger<SwitchboardConnection> logger)
+{
+    public SwitchboardOptions Options { get; } = options.Value;
+
+    public TimeProvider Time { get; } = time;
+
+    public SwitchboardMetrics Metrics { get; } = metrics;
+
+    public IFaultInjector Faults { get; } = faults;
+
+    public ILogger Logger { get; } = logger;
+}

@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Protocol;
+using Switchboard.Protocol.Codec;
+using Switchboard.ReferenceServer.Auth;
+using Switchboard.ReferenceServer.Diagnostics;
+using Switchboard.ReferenceServer.Hosting;
+using Switchboard.ReferenceServer.Messaging;
+using Switchboard.ReferenceServer.Options;
+
+namespace Switchboard.ReferenceServer.Connections;
+
+/// <summary>
+/// The <c>/web</c> and <c>/app</c> endpoints: upgrade checks (subprotocol, origin), authentication, CONNECT +
+/// resume/offline replay, the per-connection receive loop (decode, rate limit, dispatch), and cleanup.
+/// </summary>
+internal sealed class WebSocketGateway
+{
+    /// <summary>The v1 subprotocol.</summary>
+    public const string Subprotocol = "switchboard.v1.json";
+
+    private static readonly IReadOnlyList<Capability> Capabilities =
+        [Capability.Chat, Capability.RoomsHistory, Capability.ServiceDesk, Capability.BackendApi, Capability.Presence];
+
+    private readonly ConnectionServices _services;
+    private readonly TokenService _tokens;
+    private readonly DurableDelivery _delivery;
+    private readonly ConnectionRegistry _registry;
+    private readonly CommandDispatcher _dispatcher;
+    private readonly IEnumerable<IConnectionLifecycleHandler> _lifecycle;
+    private readonly ShutdownState _shutdown;
+    private readonly ILogger<WebSocketGateway> _logger;
+
+    public WebSocketGateway(
+        ConnectionServices services,
+        TokenService tokens,
+        DurableDelivery delivery,
+        ConnectionRegistry registry,
+        CommandDispatcher dispatcher,
+        IEnumerable<IConnectionLifecycleHandler> lifecycle,
+        ShutdownState shutdown,
+        ILogger<WebSocketGateway> logger)
+    {
+        _services = services;
+        _tokens = tokens;
+        _delivery = delivery;
+        _registry = registry;
+        _dispatcher = dispatcher;
+        _lifecycle = lifecycle.ToArray();
+        _shutdown = shutdown;
+        _logger = logger;
+    }
+
+    private SwitchboardOptions Options => _services.Options;
+
+    /// <summary>Handles a request to <c>/{ns}</c>.</summary>
+    public async Task HandleAsync(HttpContext http, string ns)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await ApiProblems.WriteAsync(http, StatusCodes.Status400BadRequest, ErrorCode.InvalidEnvelope, "This endpoint accepts WebSocket upgrades only.").ConfigureAwait(false);
+            return;
+        }
+
+        var origin = http.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !IsOriginAllowed(origin))
+        {
+            Log.UpgradeRejected(_logger, http.Request.Path, $"origin {origin} not allowed");
+            await ApiProblems.WriteAsync(http, StatusCodes.Status403Forbidden, ErrorCode.Forbidden, $"Origin '{origin}' is not allowed.").ConfigureAwait(false);
+            return;
+        }
+
+        var offered = http.WebSockets.WebSocketRequestedProtocols;
+        string? subprotocol = null;
+        if (offered.Count > 0)
+        {
+            if (!offered.Contains(Subprotocol, StringComparer.Ordinal))
+            {
+                Log.UpgradeRejected(_logger, http.Request.Path, "unsupported subprotocol");
+                await ApiProblems.WriteAsync(http, StatusCodes.Status400BadRequest, ErrorCode.UnsupportedProtocol, $"Unsupported subprotocol; this server speaks {Subprotocol}.").ConfigureAwait(false);
+                return;
+            }
+
+            subprotocol = Subprotocol;
+        }
+
+        var query = http.Request.Query;
+        var token = query["access_token"].ToString();
+        if (token.Length == 0)
+        {
+            var authorization = http.Request.Headers.Authorization.ToString();
+            if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                token = authorization["Bearer ".Length..].Trim();
+            }
+        }
+
+        long? since = long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
+        var epoch = query["epoch"].ToString();
+
+        var auth = await _tokens.ValidateAsync(token, http.RequestAborted).ConfigureAwait(false);
+        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subprotocol,
+            KeepAliveInterval = TimeSpan.Zero, // application-level PING instead
+            DangerousEnableCompression = false,
+        }).ConfigureAwait(false);
+
+        var clientId = MessageIds.New(_services.Time);
+        var user = auth.User ?? new UserIdentity("anonymous", "anonymous", Roles.User);
+        await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns);
+        connection.StartWriter();
+
+        if (!auth.IsValid || !auth.AllowsNamespace(ns) || _shutdown.IsShuttingDown)
+        {
+            var (code, reason) = _shutdown.IsShuttingDown
+                ? (CloseCode.ShuttingDown, "server shutting down")
+                : !auth.IsValid
+                    ? (auth.Error == ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized, auth.Error == ErrorCode.TokenExpired ? "token expired" : auth.Message ?? "unauthorized")
+                    : (CloseCode.Forbidden, $"namespace {ns} not allowed");
+            Log.AuthFailed(_logger, http.Request.Path, (int)code, reason);
+            connection.StartClose(code, reason, discardQueued: false);
+            await connection.DrainAfterCloseAsync().ConfigureAwait(false);
+            return;
+        }
+
+        ConnectionChange? opened = null;
+        try
+        {
+            var (change, missed) = await _delivery.OpenStreamAsync(connection, since, epoch.Length == 0 ? null : epoch, (info, recovered, count) => EventFrames.Serialize(new ConnectEvent
+            {
+                ClientId = clientId,
+                User = UserRefs.From(user),
+                Namespace = UserRefs.ToNamespace(ns),
+                Protocol = Subprotocol,
+                Server = Options.ServerName,
+                Epoch = info.Epoch,
+                Seq = info.LastSeq,
+                Recovered = recovered,
+                Missed = count,
+                PingIntervalMs = Options.KeepAlive.PingIntervalMs,
+                IdleTimeoutMs = Options.KeepAlive.IdleTimeoutMs,
+                MaxMessageBytes = Options.Limits.MaxMessageBytes,
+                RateLimitPerSecond = Options.Limits.RateLimitPerSecond,
+                RateLimitBurst = Options.Limits.RateLimitBurst,
+                Capabilities = Capabilities,
+            }), http.RequestAborted).ConfigureAwait(false);
+            opened = change;
+            _services.Metrics.ConnectionOpened(ns);
+            Log.ConnectionOpened(_logger, clientId, user.Id, user.Role, ns, missed);
+            connection.SetTokenExpiry(auth.ExpiresAt);
+            connection.StartKeepAlive();
+            connection.Items[ConnectionItems.TokenExpiry] = auth.ExpiresAt;
+            _registry.RaiseOpened(change);
+            if (_shutdown.IsShuttingDown)
+            {
+                connection.StartClose(CloseCode.ShuttingDown, "server shutting down", discardQueued: false);
+            }
+
+            foreach (var handler in _lifecycle)
+            {
+                try
+                {
+                    await handler.OnConnectedAsync(connection, change, connection.Closed).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.LifecycleHandlerFailed(_logger, handler.GetType().Name, ex);
+                }
+            }
+
+            await connection.RunReceiveLoopAsync(OnMessageAsync).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ConnectionFailed(_logger, clientId, ex);
+            connection.StartClose(CloseCode.InternalError, "internal error", discardQueued: false);
+        }
+        finally
+        {
+            if (opened is not null)
+            {
+                var closed = _registry.Remove(connection);
+                _services.Metrics.ConnectionClosed(ns, (int)(connection.CloseCode ?? CloseCode.Normal));
+                Log.ConnectionClosed(_logger, clientId, (int)(connection.CloseCode ?? CloseCode.Normal));
+                if (closed is not null)
+                {
+                    foreach (var handler in _lifecycle)
+                    {
+                        try
+                        {
+                            await handler.OnDisconnectedAsync(connection, closed, CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            Log.LifecycleHandlerFailed(_logger, handler.GetType().Name, ex);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private async ValueTask OnMessageAsync(SwitchboardConnection connection, ReadOnlyMemory<byte> message)
+    {
+        var sequence = new ReadOnlySequence<byte>(message);
+        var ok = EnvelopeReader.TryReadCommand(in sequence, out var envelope, out var error);
+        if (!connection.TryConsumeRate(out var abusive))
+        {
+            if (abusive)
+            {
+                connection.StartClose(CloseCode.RateLimited, "rate limit exceeded", discardQueued: false);
+                return;
+            }
+
+            Log.RateLimited(_logger, connection.ClientId);
+            var command = ok ? envelope!.Command : null;
+            _services.Metrics.Error((int)ErrorCode.RateLimited);
+            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, ErrorCode.RateLimited, "Rate limit exceeded; the command was dropped.", null), ok ? envelope!.Cid : null));
+            return;
+        }
+
+        if (!ok)
+        {
+            Log.BadInput(_logger, connection.ClientId, (int)error!.Code, error.Message, error.Path);
+            _services.Metrics.Error((int)error.Code);
+            connection.TrySend(EventFrames.Serialize(new ErrorEvent
+            {
+                Code = (int)error.Code,
+                Error = ErrorNames.Of(error.Code),
+                Message = error.Message,
+                Path = error.Path,
+            }));
+            return;
+        }
+
+        await _dispatcher.DispatchAsync(connection, envelope!, connection.Closed).ConfigureAwait(false);
+    }
+
+    private bool IsOriginAllowed(string origin)
+    {
+        var allowed = Options.AllowedOrigins;
+        if (allowed.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var entry in allowed)
+        {
+            if (entry == "*" || string.Equals(entry.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>Well-known keys of <see cref="IConnection.Items"/> used by the core.</summary>
+public static class ConnectionItems
+{
+    /// <summary>The <see cref="DateTimeOffset"/> the connection's current token expires at.</summary>
+    public const string TokenExpiry = "core.token_expiry";
+}

@@ -1,0 +1,998 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.ReferenceServer.Messaging;
+using Switchboard.ReferenceServer.ServiceDesk.Persistence;
+
+namespace Switchboard.ReferenceServer.ServiceDesk.Domain;
+
+/// <summary>
+/// The rules of the customer-service desk: visitor queue, grab race, conversations, agent's open
+/// conversation, transfers, idle handling, day-access counts, work orders and reminder timers.
+/// <para>
+/// Every state change runs under one asynchronous lock and is committed to SQLite with a compare-and-set
+/// update before anybody is told, so exactly one GRAB wins and every recipient sees the same order of
+/// events. Replies go out through the <c>reply</c> callbacks while the lock is held (the caller's reply
+/// precedes the notifications its change causes). Protocol-free: notifications go to <see cref="IDeskOutbox"/>.
+/// </para>
+/// </summary>
+internal sealed partial class ServiceDeskEngine : IDisposable
+{
+    private const int ListLimit = 1000;
+
+    private readonly ServiceDeskStore _store;
+    private readonly IDeskOutbox _outbox;
+    private readonly IDeskPresence _presence;
+    private readonly ServiceDeskOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ServiceDeskMetrics? _metrics;
+    private readonly DeskScheduler _scheduler;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ConcurrentDictionary<(string AgentId, string Namespace), string> _openConversations = new();
+    private readonly ConcurrentDictionary<string, IdleState> _idle = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _reminders = new(StringComparer.Ordinal);
+    private int _initialized;
+
+    /// <summary>Creates the engine.</summary>
+    public ServiceDeskEngine(
+        ServiceDeskStore store,
+        IDeskOutbox outbox,
+        IDeskPresence presence,
+        IOptions<ServiceDeskOptions> options,
+        TimeProvider time,
+        ILogger<ServiceDeskEngine> logger,
+        ServiceDeskMetrics? metrics = null)
+    {
+        _store = store;
+        _outbox = outbox;
+        _presence = presence;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _scheduler = new DeskScheduler(time, (key, ex) => LogTimerFailed(_logger, key, ex));
+    }
+
+    /// <summary>The engine's timers (exposed for tests and diagnostics).</summary>
+    internal DeskScheduler Scheduler => _scheduler;
+
+    /// <summary>The server's current UTC day, <c>yyyy-MM-dd</c>.</summary>
+    public string Today() => _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Re-arms the timers of persisted state (pending transfers, idle
+    /// conversations, waiting conversations of offline visitors). Idempotent.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _initialized, 1) == 1)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            foreach (var transfer in await _store.ListPendingTransfersAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                ScheduleTransferExpiry(transfer);
+            }
+
+            foreach (var conversation in await _store.ListConversationsAsync(DeskConversationState.Active, int.MaxValue, cancellationToken).ConfigureAwait(false))
+            {
+                StartIdle(conversation.Id, conversation.LastActivityAt);
+            }
+
+            foreach (var conversation in await _store.ListConversationsAsync(DeskConversationState.Waiting, int.MaxValue, cancellationToken).ConfigureAwait(false))
+            {
+                if (_presence.FindOnline(conversation.Visitor.User.Id).Count == 0)
+                {
+                    ScheduleGrace(conversation.Visitor.User.Id, now);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // ================================================================ queue and grab
+
+    /// <summary>REQUEST_SERVICE: the visitor enters the queue. Throws 4008 when it already has a waiting or
+    /// active conversation.</summary>
+    public async Task<DeskConversation> RequestServiceAsync(
+        DeskActor visitor, string? topic, string? firstMessage, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = await _store.FindOpenConversationOfVisitorAsync(visitor.User.Id, cancellationToken).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                throw new DeskException(DeskErrorCode.AlreadyInService, $"Visitor already has a {ServiceDeskStore.StateName(existing.State)} conversation ({existing.Id}).")
+                {
+                    ConversationId = existing.Id,
+                };
+            }
+
+            var now = _time.GetUtcNow();
+            var conversation = new DeskConversation
+            {
+                Id = MessageIds.New(_time),
+                State = DeskConversationState.Waiting,
+                Visitor = visitor.Party,
+                Topic = string.IsNullOrEmpty(topic) ? null : topic,
+                QueuedAt = now,
+                LastActivityAt = now,
+            };
+            if (!await _store.TryInsertConversationAsync(conversation, cancellationToken).ConfigureAwait(false))
+            {
+                throw new DeskException(DeskErrorCode.AlreadyInService, "Visitor already has an open conversation.");
+            }
+
+            if (!string.IsNullOrEmpty(firstMessage))
+            {
+                await _store.InsertMessageAsync(new DeskMessage(MessageIds.New(_time), conversation.Id, visitor.User, firstMessage, now), cancellationToken).ConfigureAwait(false);
+            }
+
+            _scheduler.Cancel(GraceKey(visitor.User.Id));
+            var stored = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
+            LogQueued(_logger, stored.Id, visitor.User.Id, stored.Position ?? 0);
+            _metrics?.Queued();
+            if (reply is not null)
+            {
+                await reply(stored).ConfigureAwait(false);
+            }
+
+            await _outbox.QueueChangedAsync(stored, QueueChange.Waiting, now, cancellationToken).ConfigureAwait(false);
+            return stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>GRAB: claims a waiting conversation. Exactly one claimant wins (compare-and-set on
+    /// <c>state = 'waiting'</c> under the desk lock); every other one gets 4002. Unknown id: 4001.</summary>
+    public async Task<DeskConversation> GrabAsync(
+        DeskActor agent, string conversationId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+                ?? throw NotFound(conversationId);
+            var now = _time.GetUtcNow();
+            if (conversation.State != DeskConversationState.Waiting
+                || !await _store.TryActivateAsync(conversationId, agent.Party, now, cancellationToken).ConfigureAwait(false))
+            {
+                _metrics?.GrabLost();
+                LogGrabLost(_logger, conversationId, agent.User.Id);
+                throw new DeskException(DeskErrorCode.GrabLost, conversation.Agent is null
+                    ? "The conversation is no longer waiting."
+                    : $"The conversation was taken by {conversation.Agent.User.Id}.")
+                {
+                    ConversationId = conversationId,
+                };
+            }
+
+            var active = await GetRequiredAsync(conversationId, cancellationToken).ConfigureAwait(false);
+            var day = await _store.IncrementDayAccessAsync(Today(), agent.User, cancellationToken).ConfigureAwait(false);
+            StartIdle(conversationId, now);
+            _metrics?.GrabWon(now - conversation.QueuedAt);
+            LogGrabbed(_logger, conversationId, agent.User.Id);
+
+            if (reply is not null)
+            {
+                await reply(active).ConfigureAwait(false);
+            }
+
+            await _outbox.QueueChangedAsync(active, QueueChange.Taken, now, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(active.Visitor, active, cancellationToken).ConfigureAwait(false);
+
+            // Messages the visitor sent while waiting (including REQUEST_SERVICE data) go to the winner.
+            foreach (var message in await _store.ListMessagesAsync(conversationId, cancellationToken).ConfigureAwait(false))
+            {
+                await _outbox.MessageAsync(agent.Party, message, IsOpen(agent.Party, conversationId), cancellationToken).ConfigureAwait(false);
+            }
+
+            await _outbox.DayAccessChangedAsync(agent.User.Id, day, cancellationToken).ConfigureAwait(false);
+            return active;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The waiting conversations in queue order (for a connecting agent's snapshot).</summary>
+    public Task<IReadOnlyList<DeskConversation>> ListWaitingAsync(CancellationToken cancellationToken = default) =>
+        _store.ListConversationsAsync(DeskConversationState.Waiting, ListLimit, cancellationToken);
+
+    // ================================================================ conversations
+
+    /// <summary>OPEN_CONVERSATION: sets (or clears, with null) the agent's open conversation in its
+    /// namespace; the last call from any of the agent's connections wins. 4001 unknown, 4003 not the owner.</summary>
+    public async Task OpenConversationAsync(DeskActor agent, string? conversationId, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var key = (agent.User.Id, agent.Namespace);
+            if (string.IsNullOrEmpty(conversationId))
+            {
+                _openConversations.TryRemove(key, out _);
+                return;
+            }
+
+            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+                ?? throw NotFound(conversationId);
+            if (conversation.Agent?.User.Id != agent.User.Id)
+            {
+                throw NotParticipant(conversationId);
+            }
+
+            _openConversations[key] = conversationId;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The agent's open conversation in <paramref name="ns"/>, if any.</summary>
+    public string? GetOpenConversation(string agentId, string ns) =>
+        _openConversations.TryGetValue((agentId, ns), out var id) ? id : null;
+
+    /// <summary>SEND_MESSAGE: stores the message and appends it to the other participant's stream
+    /// (NEW_MESSAGE or NEW_MESSAGE_USER, decided now) before returning, so the caller acknowledges only
+    /// stored messages. A visitor may write while waiting: those messages reach the agent that grabs.
+    /// 4001 unknown, 4003 not a participant, 4009 closed.</summary>
+    public async Task<DeskMessage> SendMessageAsync(DeskActor sender, string conversationId, string data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var conversation = await GetParticipantConversationAsync(sender, conversationId, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var message = new DeskMessage(MessageIds.New(_time), conversationId, sender.User, data, now);
+            await _store.InsertMessageAsync(message, cancellationToken).ConfigureAwait(false);
+            await _store.TouchAsync(conversationId, now, cancellationToken).ConfigureAwait(false);
+            if (_idle.TryGetValue(conversationId, out var idle))
+            {
+                idle.LastActivity = now;
+                idle.Warned = false;
+            }
+
+            if (conversation.Visitor.User.Id == sender.User.Id)
+            {
+                if (conversation.Agent is { } agent)
+                {
+                    await _outbox.MessageAsync(agent, message, IsOpen(agent, conversationId), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await _outbox.MessageAsync(conversation.Visitor, message, isOpenConversation: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            _metrics?.Message();
+            return message;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>CLOSE_CONVERSATION by the visitor or the owning agent. 4001/4003/4009.</summary>
+    public async Task<DeskConversation> CloseConversationAsync(
+        DeskActor actor, string conversationId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var conversation = await GetParticipantConversationAsync(actor, conversationId, cancellationToken).ConfigureAwait(false);
+            var reason = conversation.Visitor.User.Id == actor.User.Id ? DeskCloseReasons.Visitor : DeskCloseReasons.Agent;
+            return await CloseLockedAsync(conversation, reason, reply, cancellationToken).ConfigureAwait(false) ?? conversation;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes a conversation on behalf of the backend (reason <c>backend</c>); 4001/4009.</summary>
+    public async Task<DeskConversation> CloseByBackendAsync(string conversationId, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+                ?? throw NotFound(conversationId);
+            if (conversation.State == DeskConversationState.Closed)
+            {
+                throw Closed(conversationId);
+            }
+
+            return await CloseLockedAsync(conversation, DeskCloseReasons.Backend, null, cancellationToken).ConfigureAwait(false) ?? conversation;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads a conversation (null when unknown).</summary>
+    public Task<DeskConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken = default) =>
+        _store.GetConversationAsync(conversationId, cancellationToken);
+
+    /// <summary>Lists conversations (all states when <paramref name="state"/> is null).</summary>
+    public Task<IReadOnlyList<DeskConversation>> ListConversationsAsync(DeskConversationState? state, int limit, CancellationToken cancellationToken = default) =>
+        _store.ListConversationsAsync(state, Math.Clamp(limit, 1, ListLimit), cancellationToken);
+
+    /// <summary>Messages of a conversation, oldest first.</summary>
+    public Task<IReadOnlyList<DeskMessage>> ListMessagesAsync(string conversationId, CancellationToken cancellationToken = default) =>
+        _store.ListMessagesAsync(conversationId, cancellationToken);
+
+    private async Task<DeskConversation?> CloseLockedAsync(
+        DeskConversation conversation, string reason, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (!await _store.TryCloseAsync(conversation.Id, reason, now, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var closed = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
+        StopIdle(conversation.Id);
+        foreach (var pending in await _store.ListPendingTransfersAsync(conversation.Id, cancellationToken).ConfigureAwait(false))
+        {
+            await _store.TryResolveTransferAsync(pending.Id, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
+            _scheduler.Cancel(TransferKey(pending.Id));
+        }
+
+        if (conversation.Agent is { } owner)
+        {
+            ClearOpen(owner, conversation.Id);
+        }
+
+        _scheduler.Cancel(GraceKey(conversation.Visitor.User.Id));
+        LogClosed(_logger, conversation.Id, reason);
+        _metrics?.Closed(reason);
+        if (reply is not null)
+        {
+            await reply(closed).ConfigureAwait(false);
+        }
+
+        if (conversation.State == DeskConversationState.Waiting)
+        {
+            await _outbox.QueueChangedAsync(closed, QueueChange.Withdrawn, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _outbox.ConversationChangedAsync(closed.Visitor, closed, cancellationToken).ConfigureAwait(false);
+        if (closed.Agent is { } agent)
+        {
+            await _outbox.ConversationChangedAsync(agent, closed, cancellationToken).ConfigureAwait(false);
+        }
+
+        return closed;
+    }
+
+    private async Task<DeskConversation> GetParticipantConversationAsync(DeskActor actor, string conversationId, CancellationToken cancellationToken)
+    {
+        var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+            ?? throw NotFound(conversationId);
+        if (!conversation.IsParticipant(actor.User.Id))
+        {
+            throw NotParticipant(conversationId);
+        }
+
+        if (conversation.State == DeskConversationState.Closed)
+        {
+            throw Closed(conversationId);
+        }
+
+        return conversation;
+    }
+
+    private bool IsOpen(DeskParty agent, string conversationId) =>
+        _openConversations.TryGetValue((agent.User.Id, agent.Namespace), out var open) && open == conversationId;
+
+    private void ClearOpen(DeskParty agent, string conversationId) =>
+        _openConversations.TryRemove(new KeyValuePair<(string, string), string>((agent.User.Id, agent.Namespace), conversationId));
+
+    private async Task<DeskConversation> GetRequiredAsync(string id, CancellationToken cancellationToken) =>
+        await _store.GetConversationAsync(id, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException($"Conversation {id} vanished.");
+
+    // ================================================================ transfers
+
+    /// <summary>REQUEST_TRANSFER: the owning agent asks another online agent to take over.
+    /// 4001 unknown, 4003 not the owner, 4009 closed, 4010 self, 4004 target offline, 4005 target not an
+    /// agent. A newer request for the same conversation cancels the older pending one.</summary>
+    public async Task<DeskTransfer> RequestTransferAsync(
+        DeskActor agent, string conversationId, string toAgentId, string? note, Func<DeskTransfer, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+                ?? throw NotFound(conversationId);
+            if (conversation.Agent?.User.Id != agent.User.Id)
+            {
+                throw NotParticipant(conversationId);
+            }
+
+            if (conversation.State == DeskConversationState.Closed)
+            {
+                throw Closed(conversationId);
+            }
+
+            if (string.Equals(toAgentId, agent.User.Id, StringComparison.Ordinal))
+            {
+                throw new DeskException(DeskErrorCode.TransferToSelf, "A conversation cannot be transferred to its own agent.") { ConversationId = conversationId };
+            }
+
+            var online = _presence.FindOnline(toAgentId);
+            if (online.Count == 0)
+            {
+                throw new DeskException(DeskErrorCode.TransferTargetOffline, $"User '{toAgentId}' is not online.") { ConversationId = conversationId };
+            }
+
+            var target = online.Where(p => p.User.Role == DeskRoles.Agent)
+                .OrderBy(p => p.Namespace == agent.Namespace ? 0 : 1)
+                .FirstOrDefault()
+                ?? throw new DeskException(DeskErrorCode.TransferTargetNotAgent, $"User '{toAgentId}' is not an agent.") { ConversationId = conversationId };
+
+            var now = _time.GetUtcNow();
+            foreach (var older in await _store.ListPendingTransfersAsync(conversationId, cancellationToken).ConfigureAwait(false))
+            {
+                await _store.TryResolveTransferAsync(older.Id, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
+                _scheduler.Cancel(TransferKey(older.Id));
+            }
+
+            var transfer = new DeskTransfer
+            {
+                Id = MessageIds.New(_time),
+                ConversationId = conversationId,
+                From = conversation.Agent,
+                To = target.User,
+                Visitor = conversation.Visitor.User,
+                Note = string.IsNullOrEmpty(note) ? null : note,
+                State = DeskTransferState.Pending,
+                CreatedAt = now,
+                ExpiresAt = now + TimeSpan.FromMilliseconds(_options.TransferTimeoutMs),
+            };
+            await _store.InsertTransferAsync(transfer, cancellationToken).ConfigureAwait(false);
+            ScheduleTransferExpiry(transfer);
+            LogTransferRequested(_logger, transfer.Id, conversationId, agent.User.Id, target.User.Id);
+            if (reply is not null)
+            {
+                await reply(transfer).ConfigureAwait(false);
+            }
+
+            await _outbox.TransferRequestedAsync(transfer, cancellationToken).ConfigureAwait(false);
+            return transfer;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>ACCEPT_TRANSFER by the target agent: the conversation moves to the acceptor (in the
+    /// acceptor's namespace). 4006 unknown / not addressed to the caller / no longer pending, 4007 expired.</summary>
+    public async Task<DeskConversation> AcceptTransferAsync(
+        DeskActor agent, string transferId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transfer = await GetPendingTransferForTargetAsync(agent, transferId, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var conversation = await _store.GetConversationAsync(transfer.ConversationId, cancellationToken).ConfigureAwait(false);
+            if (conversation is null
+                || conversation.State != DeskConversationState.Active
+                || conversation.Agent?.User.Id != transfer.From.User.Id
+                || !await _store.TryReassignAsync(transfer.ConversationId, transfer.From.User.Id, agent.Party, now, cancellationToken).ConfigureAwait(false))
+            {
+                await _store.TryResolveTransferAsync(transferId, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
+                _scheduler.Cancel(TransferKey(transferId));
+                throw new DeskException(DeskErrorCode.TransferNotFound, "The conversation of this transfer is no longer with the requesting agent.")
+                {
+                    TransferId = transferId,
+                    ConversationId = transfer.ConversationId,
+                };
+            }
+
+            await _store.TryResolveTransferAsync(transferId, DeskTransferState.Accepted, now, cancellationToken).ConfigureAwait(false);
+            _scheduler.Cancel(TransferKey(transferId));
+            ClearOpen(conversation.Agent, conversation.Id);
+            var moved = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
+            StartIdle(moved.Id, now);
+            var day = await _store.IncrementDayAccessAsync(Today(), agent.User, cancellationToken).ConfigureAwait(false);
+            LogTransferAccepted(_logger, transferId, moved.Id, agent.User.Id);
+            _metrics?.Transfer("accepted");
+            if (reply is not null)
+            {
+                await reply(moved).ConfigureAwait(false);
+            }
+
+            await _outbox.ConversationChangedAsync(agent.Party, moved, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(moved.Visitor, moved, cancellationToken).ConfigureAwait(false);
+            await _outbox.TransferAcceptedAsync(transfer with { State = DeskTransferState.Accepted, ResolvedAt = now }, agent.Party, now, cancellationToken).ConfigureAwait(false);
+            await _outbox.DayAccessChangedAsync(agent.User.Id, day, cancellationToken).ConfigureAwait(false);
+            return moved;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>REFUSE_TRANSFER by the target agent. 4006 unknown / not addressed to the caller / no longer
+    /// pending, 4007 expired.</summary>
+    public async Task<DeskTransfer> RefuseTransferAsync(
+        DeskActor agent, string transferId, string? reason, Func<DeskTransfer, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transfer = await GetPendingTransferForTargetAsync(agent, transferId, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            await _store.TryResolveTransferAsync(transferId, DeskTransferState.Refused, now, cancellationToken).ConfigureAwait(false);
+            _scheduler.Cancel(TransferKey(transferId));
+            var refused = transfer with { State = DeskTransferState.Refused, ResolvedAt = now };
+            LogTransferRefused(_logger, transferId, agent.User.Id);
+            _metrics?.Transfer("refused");
+            if (reply is not null)
+            {
+                await reply(refused).ConfigureAwait(false);
+            }
+
+            await _outbox.TransferRefusedAsync(refused, string.IsNullOrEmpty(reason) ? null : reason, now, cancellationToken).ConfigureAwait(false);
+            return refused;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads a transfer (null when unknown).</summary>
+    public Task<DeskTransfer?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default) =>
+        _store.GetTransferAsync(transferId, cancellationToken);
+
+    private async Task<DeskTransfer> GetPendingTransferForTargetAsync(DeskActor agent, string transferId, CancellationToken cancellationToken)
+    {
+        var transfer = await _store.GetTransferAsync(transferId, cancellationToken).ConfigureAwait(false);
+        if (transfer is null || transfer.To.Id != agent.User.Id)
+        {
+            throw new DeskException(DeskErrorCode.TransferNotFound, "No such transfer for this agent.") { TransferId = transferId };
+        }
+
+        var expired = transfer.State == DeskTransferState.Expired;
+        if (!expired && transfer.State == DeskTransferState.Pending && _time.GetUtcNow() >= transfer.ExpiresAt)
+        {
+            // The clock passed the deadline but the timer has not run yet: expire it now, consistently.
+            await ExpireLockedAsync(transfer, cancellationToken).ConfigureAwait(false);
+            expired = true;
+        }
+
+        if (expired)
+        {
+            throw new DeskException(DeskErrorCode.TransferTimeout, "The transfer request expired.")
+            {
+                TransferId = transferId,
+                ConversationId = transfer.ConversationId,
+            };
+        }
+
+        if (transfer.State != DeskTransferState.Pending)
+        {
+            throw new DeskException(DeskErrorCode.TransferNotFound, $"The transfer is no longer pending ({transfer.State.ToString().ToLowerInvariant()}).")
+            {
+                TransferId = transferId,
+                ConversationId = transfer.ConversationId,
+            };
+        }
+
+        return transfer;
+    }
+
+    private void ScheduleTransferExpiry(DeskTransfer transfer) =>
+        _scheduler.Schedule(TransferKey(transfer.Id), transfer.ExpiresAt, ct => OnTransferTimerAsync(transfer.Id, ct));
+
+    /// <summary>Timer callback: expires the transfer if it is still pending.</summary>
+    internal async Task OnTransferTimerAsync(string transferId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transfer = await _store.GetTransferAsync(transferId, cancellationToken).ConfigureAwait(false);
+            if (transfer is { State: DeskTransferState.Pending })
+            {
+                await ExpireLockedAsync(transfer, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ExpireLockedAsync(DeskTransfer transfer, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (await _store.TryResolveTransferAsync(transfer.Id, DeskTransferState.Expired, now, cancellationToken).ConfigureAwait(false))
+        {
+            _scheduler.Cancel(TransferKey(transfer.Id));
+            LogTransferExpired(_logger, transfer.Id, transfer.ConversationId);
+            _metrics?.Transfer("expired");
+            await _outbox.TransferExpiredAsync(transfer with { State = DeskTransferState.Expired, ResolvedAt = now }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // ================================================================ day access
+
+    /// <summary>GET_DAY_ACCESS: the agent's count and the total of today (server UTC day).</summary>
+    public Task<DayAccessSnapshot> GetDayAccessAsync(string agentId, CancellationToken cancellationToken = default) =>
+        _store.GetDayAccessAsync(Today(), agentId, cancellationToken);
+
+    /// <summary>Every agent's count of <paramref name="day"/> (<c>yyyy-MM-dd</c>).</summary>
+    public Task<IReadOnlyList<DayAccessLine>> ListDayAccessAsync(string day, CancellationToken cancellationToken = default) =>
+        _store.ListDayAccessAsync(day, cancellationToken);
+
+    // ================================================================ work orders
+
+    /// <summary>CREATE_WORK_ORDER (agent/admin or backend): stores an open work order; the assignee gets
+    /// WOMSG in its stream. 4001 when <paramref name="conversationId"/> is unknown.</summary>
+    public async Task<DeskWorkOrder> CreateWorkOrderAsync(
+        DeskUser creator, string title, string body, string? assigneeId, string? conversationId,
+        Func<DeskWorkOrder, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(creator);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!string.IsNullOrEmpty(conversationId)
+                && await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw NotFound(conversationId);
+            }
+
+            var recipients = string.IsNullOrEmpty(assigneeId)
+                ? []
+                : await ResolveAgentStreamsAsync(assigneeId, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var order = new DeskWorkOrder
+            {
+                Id = MessageIds.New(_time),
+                Title = title,
+                Body = body,
+                Status = WorkOrderStatuses.Open,
+                Assignee = recipients.Count == 0 ? null : recipients[0].User,
+                CreatedBy = creator,
+                ConversationId = string.IsNullOrEmpty(conversationId) ? null : conversationId,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            await _store.InsertWorkOrderAsync(order, cancellationToken).ConfigureAwait(false);
+            LogWorkOrderCreated(_logger, order.Id, creator.Id, order.Assignee?.Id);
+            if (reply is not null)
+            {
+                await reply(order).ConfigureAwait(false);
+            }
+
+            foreach (var recipient in recipients)
+            {
+                await _outbox.WorkOrderChangedAsync(recipient, order, cancellationToken).ConfigureAwait(false);
+            }
+
+            return order;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>UPDATE_WORK_ORDER: new status (and optional comment); the assignee gets WOMSG.
+    /// 4011 unknown; 4003 when an agent is neither the assignee nor the creator (admins may update any).</summary>
+    public async Task<DeskWorkOrder> UpdateWorkOrderAsync(
+        DeskUser actor, string workOrderId, string status, string? comment,
+        Func<DeskWorkOrder, ValueTask>? reply, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!WorkOrderStatuses.IsValid(status))
+        {
+            throw new ArgumentException($"Unknown work-order status '{status}'.", nameof(status));
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var order = await _store.GetWorkOrderAsync(workOrderId, cancellationToken).ConfigureAwait(false)
+                ?? throw new DeskException(DeskErrorCode.WorkOrderNotFound, $"Work order '{workOrderId}' not found.");
+            if (actor.Role != DeskRoles.Admin && actor.Id != order.Assignee?.Id && actor.Id != order.CreatedBy.Id)
+            {
+                throw new DeskException(DeskErrorCode.NotParticipant, "Only the assignee, the creator or an admin can update this work order.");
+            }
+
+            var updated = order with
+            {
+                Status = status,
+                Comment = string.IsNullOrEmpty(comment) ? null : comment,
+                UpdatedAt = _time.GetUtcNow(),
+            };
+            await _store.UpdateWorkOrderAsync(updated, actor, cancellationToken).ConfigureAwait(false);
+            LogWorkOrderUpdated(_logger, updated.Id, actor.Id, status);
+            if (reply is not null)
+            {
+                await reply(updated).ConfigureAwait(false);
+            }
+
+            if (updated.Assignee is { } assignee)
+            {
+                foreach (var recipient in await ResolveAgentStreamsAsync(assignee.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    await _outbox.WorkOrderChangedAsync(recipient, updated, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return updated;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads a work order (null when unknown).</summary>
+    public Task<DeskWorkOrder?> GetWorkOrderAsync(string workOrderId, CancellationToken cancellationToken = default) =>
+        _store.GetWorkOrderAsync(workOrderId, cancellationToken);
+
+    /// <summary>Lists work orders, newest first.</summary>
+    public Task<IReadOnlyList<DeskWorkOrder>> ListWorkOrdersAsync(string? assigneeId, string? status, int limit, CancellationToken cancellationToken = default) =>
+        _store.ListWorkOrdersAsync(assigneeId, status, Math.Clamp(limit, 1, ListLimit), cancellationToken);
+
+    /// <summary>
+    /// The streams that receive an agent's durable desk events: each namespace where the agent is online;
+    /// when offline, the namespace it last connected to; never seen: <see cref="ServiceDeskOptions.DefaultAgentNamespace"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<DeskParty>> ResolveAgentStreamsAsync(string agentId, CancellationToken cancellationToken)
+    {
+        var online = _presence.FindOnline(agentId);
+        if (online.Count > 0)
+        {
+            return online;
+        }
+
+        var known = await _store.GetAgentAsync(agentId, cancellationToken).ConfigureAwait(false);
+        return [known ?? new DeskParty(_options.DefaultAgentNamespace, new DeskUser(agentId, agentId, DeskRoles.Agent))];
+    }
+
+    // ================================================================ timers
+
+    /// <summary>SET_TIMER: a reminder that fires (TIMER state fired) to the connection that set it.</summary>
+    public DeskTimer SetReminder(DeskActor actor, long delayMs, string? label)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delayMs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(delayMs, 86_400_000);
+        var now = _time.GetUtcNow();
+        var firesAt = now + TimeSpan.FromMilliseconds(delayMs);
+        var timer = new DeskTimer(MessageIds.New(_time), DeskTimerKinds.Reminder, DeskTimerKinds.Scheduled, string.IsNullOrEmpty(label) ? null : label, null, firesAt, delayMs);
+        var connectionId = actor.ConnectionId;
+        _reminders.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[timer.Id] = 0;
+        _scheduler.Schedule(ReminderKey(timer.Id), firesAt, async ct =>
+        {
+            if (_reminders.TryGetValue(connectionId, out var set))
+            {
+                set.TryRemove(timer.Id, out _);
+            }
+
+            await _outbox.ReminderFiredAsync(connectionId, timer with { State = DeskTimerKinds.Fired, RemainingMs = 0 }, ct).ConfigureAwait(false);
+        });
+        return timer;
+    }
+
+    private void StartIdle(string conversationId, DateTimeOffset lastActivity)
+    {
+        if (_options.ConversationIdleCloseMs <= 0)
+        {
+            return;
+        }
+
+        _idle[conversationId] = new IdleState { LastActivity = lastActivity };
+        _scheduler.Schedule(IdleKey(conversationId), lastActivity + TimeSpan.FromMilliseconds(_options.ConversationIdleWarningMs),
+            ct => OnIdleTimerAsync(conversationId, ct));
+    }
+
+    private void StopIdle(string conversationId)
+    {
+        _idle.TryRemove(conversationId, out _);
+        _scheduler.Cancel(IdleKey(conversationId));
+    }
+
+    /// <summary>Timer callback of the idle rules: warns once per idle period, closes at the deadline, or
+    /// re-arms for the next deadline when there was activity meanwhile (activity only moves the deadline).</summary>
+    internal async Task OnIdleTimerAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_idle.TryGetValue(conversationId, out var idle))
+            {
+                return;
+            }
+
+            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false);
+            if (conversation is not { State: DeskConversationState.Active, Agent: not null })
+            {
+                StopIdle(conversationId);
+                return;
+            }
+
+            var now = _time.GetUtcNow();
+            var warnAt = idle.LastActivity + TimeSpan.FromMilliseconds(_options.ConversationIdleWarningMs);
+            var closeAt = idle.LastActivity + TimeSpan.FromMilliseconds(_options.ConversationIdleCloseMs);
+            if (now >= closeAt)
+            {
+                await CloseLockedAsync(conversation, DeskCloseReasons.Idle, null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (now >= warnAt)
+            {
+                if (!idle.Warned)
+                {
+                    idle.Warned = true;
+                    var timer = new DeskTimer(
+                        "idle-" + conversationId, DeskTimerKinds.ConversationIdle, DeskTimerKinds.Warning, null, conversationId,
+                        closeAt, (long)(closeAt - now).TotalMilliseconds);
+                    LogIdleWarning(_logger, conversationId);
+                    await _outbox.ConversationTimerAsync(conversation.Visitor, timer, cancellationToken).ConfigureAwait(false);
+                    await _outbox.ConversationTimerAsync(conversation.Agent, timer, cancellationToken).ConfigureAwait(false);
+                }
+
+                _scheduler.Schedule(IdleKey(conversationId), closeAt, ct => OnIdleTimerAsync(conversationId, ct));
+            }
+            else
+            {
+                _scheduler.Schedule(IdleKey(conversationId), warnAt, ct => OnIdleTimerAsync(conversationId, ct));
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // ================================================================ connection lifecycle
+
+    /// <summary>
+    /// A connection opened. Agents are remembered (name, namespace) and get, under the desk lock so no queue
+    /// change slips between, today's DAY_ACCESS and the current queue through <paramref name="greetAgent"/>.
+    /// A returning visitor cancels the withdrawal of its waiting conversation.
+    /// </summary>
+    public async Task OnConnectedAsync(
+        DeskActor actor, Func<DayAccessSnapshot, IReadOnlyList<DeskConversation>, ValueTask>? greetAgent, CancellationToken cancellationToken = default)
+    {
+        if (actor.User.Role == DeskRoles.Visitor)
+        {
+            _scheduler.Cancel(GraceKey(actor.User.Id));
+            return;
+        }
+
+        if (actor.User.Role != DeskRoles.Agent)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.UpsertAgentAsync(actor.Party, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (greetAgent is not null)
+            {
+                var day = await _store.GetDayAccessAsync(Today(), actor.User.Id, cancellationToken).ConfigureAwait(false);
+                var waiting = await _store.ListConversationsAsync(DeskConversationState.Waiting, ListLimit, cancellationToken).ConfigureAwait(false);
+                await greetAgent(day, waiting).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A connection closed. Its reminders are dropped. When a visitor has no connection left, its waiting
+    /// conversation is withdrawn after <see cref="ServiceDeskOptions.VisitorGraceMs"/> unless it comes back
+    /// (active conversations stay: messages wait in the visitor's stream).
+    /// </summary>
+    public async Task OnDisconnectedAsync(DeskActor actor, CancellationToken cancellationToken = default)
+    {
+        if (_reminders.TryRemove(actor.ConnectionId, out var reminders))
+        {
+            foreach (var id in reminders.Keys)
+            {
+                _scheduler.Cancel(ReminderKey(id));
+            }
+        }
+
+        if (actor.User.Role != DeskRoles.Visitor || _presence.FindOnline(actor.User.Id).Count > 0)
+        {
+            return;
+        }
+
+        var open = await _store.FindOpenConversationOfVisitorAsync(actor.User.Id, cancellationToken).ConfigureAwait(false);
+        if (open is { State: DeskConversationState.Waiting })
+        {
+            ScheduleGrace(actor.User.Id, _time.GetUtcNow());
+        }
+    }
+
+    private void ScheduleGrace(string visitorId, DateTimeOffset from) =>
+        _scheduler.Schedule(GraceKey(visitorId), from + TimeSpan.FromMilliseconds(_options.VisitorGraceMs), ct => OnGraceTimerAsync(visitorId, ct));
+
+    /// <summary>Timer callback: withdraws the waiting conversation of a visitor that stayed away.</summary>
+    internal async Task OnGraceTimerAsync(string visitorId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_presence.FindOnline(visitorId).Count > 0)
+            {
+                return;
+            }
+
+            var open = await _store.FindOpenConversationOfVisitorAsync(visitorId, cancellationToken).ConfigureAwait(false);
+            if (open is { State: DeskConversationState.Waiting })
+            {
+                LogWithdrawn(_logger, open.Id, visitorId);
+                await CloseLockedAsync(open, DeskCloseReasons.Visitor, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _scheduler.Dispose();
+        _gate.Dispose();
+    }
+
+    private static string TransferKey(string id) => "xfer:" + id;
+
+    private static string IdleKey(string id) => "idle:" + id;
+
+    private static string GraceKey(string visitorId) => "grace:" + visitorId;
+
+    private static string ReminderKey(string id) => "timer:" + id;
+
+    private static DeskException NotFound(string conversationId) =>
+        new(DeskErrorCode.ConversationNotFound, $"Conversation '{conversationId}' not found.") { ConversationId = conversationId };
+
+    private static DeskException NotParticipant(string conversationId) =>
+        new(DeskErrorCode.NotParticipant, "Not a participant of this conversation.") { ConversationId = conversationId };
+
+    private static DeskException Closed(string conversationId) =>
+        new(DeskErrorCode.ConversationClosed, "The conversation is closed.") { ConversationId = conversationId };
+
+    private sealed class IdleState
+    {
+        public DateTimeOffset LastActivity { get; set; }
+
+        public bool Warned { get; set; }
+    }
+}

@@ -1,0 +1,498 @@
+using Switchboard.ReferenceServer.ServiceDesk;
+using Switchboard.ReferenceServer.ServiceDesk.Domain;
+
+namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
+
+public sealed class ServiceDeskEngineTests : IDisposable
+{
+    private readonly DeskHarness _h = new(new ServiceDeskOptions
+    {
+        TransferTimeoutMs = 30_000,
+        ConversationIdleWarningMs = 240_000,
+        ConversationIdleCloseMs = 300_000,
+        VisitorGraceMs = 60_000,
+    });
+
+    public void Dispose() => _h.Dispose();
+
+    private static async Task<DeskErrorCode> ErrorOf(Func<Task> action)
+    {
+        var ex = await Assert.ThrowsAsync<DeskException>(action);
+        return ex.Code;
+    }
+
+    [Fact]
+    public async Task RequestService_queues_with_position_and_announces_to_agents()
+    {
+        var v1 = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var v2 = await _h.ConnectAsync(DeskHarness.Visitor("v2", "app"));
+        DeskConversation? replied = null;
+        var c1 = await _h.Engine.RequestServiceAsync(v1, "billing", "hello", c => { replied = c; return ValueTask.CompletedTask; });
+        var c2 = await _h.Engine.RequestServiceAsync(v2, null, null, null);
+
+        Assert.Equal(DeskConversationState.Waiting, c1.State);
+        Assert.Equal(1, c1.Position);
+        Assert.Equal(2, c2.Position);
+        Assert.Equal("billing", c1.Topic);
+        Assert.Same(c1, replied);
+        Assert.Equal("app", c2.Visitor.Namespace);
+        var announced = _h.Outbox.Of("QIANGDAN");
+        Assert.Equal(2, announced.Count);
+        Assert.All(announced, s => Assert.Equal("Waiting", s.Detail));
+        Assert.Equal([c1.Id, c2.Id], (await _h.Engine.ListWaitingAsync()).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task RequestService_twice_is_4008_until_the_conversation_is_closed()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        Assert.Equal(DeskErrorCode.AlreadyInService, await ErrorOf(() => _h.Engine.RequestServiceAsync(v, null, null, null)));
+
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        await _h.Engine.GrabAsync(a, c.Id, null);
+        Assert.Equal(DeskErrorCode.AlreadyInService, await ErrorOf(() => _h.Engine.RequestServiceAsync(v, null, null, null)));
+
+        await _h.Engine.CloseConversationAsync(v, c.Id, null);
+        var again = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        Assert.NotEqual(c.Id, again.Id);
+    }
+
+    [Fact]
+    public async Task Grab_race_has_exactly_one_winner_every_round()
+    {
+        const int rounds = 20;
+        const int agents = 8;
+        var agentActors = new List<DeskActor>();
+        for (var i = 0; i < agents; i++)
+        {
+            agentActors.Add(await _h.ConnectAsync(DeskHarness.Agent("a" + i, i % 2 == 0 ? "web" : "app")));
+        }
+
+        var winners = new List<string>();
+        for (var round = 0; round < rounds; round++)
+        {
+            var visitor = await _h.ConnectAsync(DeskHarness.Visitor("v" + round));
+            var conversation = await _h.Engine.RequestServiceAsync(visitor, null, "hi " + round, null);
+            using var start = new ManualResetEventSlim();
+            var attempts = agentActors.Select(a => Task.Run(async () =>
+            {
+                start.Wait();
+                try
+                {
+                    var won = await _h.Engine.GrabAsync(a, conversation.Id, null);
+                    return (Agent: a.User.Id, Won: true, Code: (DeskErrorCode?)null, Conversation: won);
+                }
+                catch (DeskException ex)
+                {
+                    return (Agent: a.User.Id, Won: false, Code: (DeskErrorCode?)ex.Code, Conversation: (DeskConversation?)null);
+                }
+            })).ToArray();
+            start.Set();
+            var results = await Task.WhenAll(attempts);
+
+            var won = Assert.Single(results, r => r.Won);
+            Assert.All(results.Where(r => !r.Won), r => Assert.Equal(DeskErrorCode.GrabLost, r.Code));
+            Assert.Equal(won.Agent, won.Conversation!.Agent!.User.Id);
+            Assert.Equal(DeskConversationState.Active, (await _h.Engine.GetConversationAsync(conversation.Id))!.State);
+            winners.Add(won.Agent);
+        }
+
+        var taken = _h.Outbox.Of("QIANGDAN").Where(s => s.Detail == "Taken").ToArray();
+        Assert.Equal(rounds, taken.Length);
+        // Day access: each winner counted once per won conversation, total = rounds.
+        foreach (var group in winners.GroupBy(w => w))
+        {
+            Assert.Equal(group.Count(), (await _h.Engine.GetDayAccessAsync(group.Key)).Count);
+        }
+
+        Assert.Equal(rounds, (await _h.Engine.GetDayAccessAsync("nobody")).Total);
+    }
+
+    [Fact]
+    public async Task Grab_of_unknown_is_4001_and_of_taken_is_4002()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var b = await _h.ConnectAsync(DeskHarness.Agent("b1"));
+        Assert.Equal(DeskErrorCode.ConversationNotFound, await ErrorOf(() => _h.Engine.GrabAsync(a, "nope", null)));
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        await _h.Engine.GrabAsync(a, c.Id, null);
+        Assert.Equal(DeskErrorCode.GrabLost, await ErrorOf(() => _h.Engine.GrabAsync(b, c.Id, null)));
+        Assert.Equal(DeskErrorCode.GrabLost, await ErrorOf(() => _h.Engine.GrabAsync(a, c.Id, null)));
+    }
+
+    [Fact]
+    public async Task Grab_notifies_visitor_delivers_waiting_messages_and_counts_day_access()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1", "app"));
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, "first", null);
+        await _h.Engine.SendMessageAsync(v, c.Id, "second");
+        _h.Outbox.Clear();
+
+        var order = new List<string>();
+        await _h.Engine.GrabAsync(a, c.Id, _ => { order.Add("reply"); return ValueTask.CompletedTask; });
+
+        var sent = _h.Outbox.All;
+        Assert.Equal(["QIANGDAN", "CONVERSATION", "NEW_MESSAGE_USER", "NEW_MESSAGE_USER", "DAY_ACCESS"], sent.Select(s => s.Kind));
+        Assert.Equal("reply", Assert.Single(order));
+        Assert.Equal("app/v1", sent[1].Recipient);
+        Assert.Equal("Active", sent[1].Detail);
+        Assert.Equal(["first", "second"], sent.Where(s => s.Kind == "NEW_MESSAGE_USER").Select(s => s.Detail));
+        Assert.All(sent.Where(s => s.Kind == "NEW_MESSAGE_USER"), s => Assert.Equal("web/a1", s.Recipient));
+        var day = (DayAccessSnapshot)sent[4].Payload;
+        Assert.Equal(1, day.Count);
+        Assert.Equal("2026-11-23", day.Date);
+    }
+
+    [Fact]
+    public async Task Messages_use_NEW_MESSAGE_for_the_open_conversation_and_NEW_MESSAGE_USER_otherwise()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var v1 = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var v2 = await _h.ConnectAsync(DeskHarness.Visitor("v2"));
+        var c1 = await _h.Engine.RequestServiceAsync(v1, null, null, null);
+        var c2 = await _h.Engine.RequestServiceAsync(v2, null, null, null);
+        await _h.Engine.GrabAsync(a, c1.Id, null);
+        await _h.Engine.GrabAsync(a, c2.Id, null);
+        await _h.Engine.OpenConversationAsync(a, c1.Id);
+        _h.Outbox.Clear();
+
+        await _h.Engine.SendMessageAsync(v1, c1.Id, "in open");
+        await _h.Engine.SendMessageAsync(v2, c2.Id, "in other");
+        await _h.Engine.OpenConversationAsync(a, c2.Id); // last wins
+        await _h.Engine.SendMessageAsync(v1, c1.Id, "now other");
+        await _h.Engine.SendMessageAsync(v2, c2.Id, "now open");
+        await _h.Engine.OpenConversationAsync(a, null); // none open
+        await _h.Engine.SendMessageAsync(v2, c2.Id, "none open");
+        var reply = await _h.Engine.SendMessageAsync(a, c1.Id, "to visitor");
+
+        Assert.Equal(
+            [("NEW_MESSAGE", "in open"), ("NEW_MESSAGE_USER", "in other"), ("NEW_MESSAGE_USER", "now other"), ("NEW_MESSAGE", "now open"), ("NEW_MESSAGE_USER", "none open"), ("NEW_MESSAGE", "to visitor")],
+            _h.Outbox.All.Select(s => (s.Kind, s.Detail!)));
+        Assert.Equal("web/v1", _h.Outbox.All[^1].Recipient);
+        Assert.Equal(c1.Id, reply.ConversationId);
+        Assert.Equal(26, reply.Id.Length);
+    }
+
+    [Fact]
+    public async Task Open_conversation_is_per_namespace()
+    {
+        var web = await _h.ConnectAsync(DeskHarness.Agent("a1", "web"));
+        var app = await _h.ConnectAsync(DeskHarness.Agent("a1", "app"));
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        await _h.Engine.GrabAsync(web, c.Id, null);
+        await _h.Engine.OpenConversationAsync(app, c.Id);
+        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+        Assert.Equal(c.Id, _h.Engine.GetOpenConversation("a1", "app"));
+        _h.Outbox.Clear();
+        await _h.Engine.SendMessageAsync(v, c.Id, "x");
+        // The conversation lives in the agent's web stream, where it is not open.
+        Assert.Equal(("NEW_MESSAGE_USER", "web/a1"), (_h.Outbox.All[0].Kind, _h.Outbox.All[0].Recipient));
+    }
+
+    [Fact]
+    public async Task Send_and_open_errors_follow_the_contract()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var b = await _h.ConnectAsync(DeskHarness.Agent("b1"));
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var stranger = await _h.ConnectAsync(DeskHarness.Visitor("v2"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        await _h.Engine.GrabAsync(a, c.Id, null);
+
+        Assert.Equal(DeskErrorCode.ConversationNotFound, await ErrorOf(() => _h.Engine.SendMessageAsync(a, "missing", "x")));
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.SendMessageAsync(b, c.Id, "x")));
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.SendMessageAsync(stranger, c.Id, "x")));
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.OpenConversationAsync(b, c.Id)));
+        Assert.Equal(DeskErrorCode.ConversationNotFound, await ErrorOf(() => _h.Engine.OpenConversationAsync(b, "missing")));
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.CloseConversationAsync(b, c.Id, null)));
+
+        await _h.Engine.CloseConversationAsync(a, c.Id, null);
+        Assert.Equal(DeskErrorCode.ConversationClosed, await ErrorOf(() => _h.Engine.SendMessageAsync(v, c.Id, "x")));
+        Assert.Equal(DeskErrorCode.ConversationClosed, await ErrorOf(() => _h.Engine.CloseConversationAsync(v, c.Id, null)));
+    }
+
+    [Fact]
+    public async Task Close_notifies_both_participants_with_reason()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        await _h.Engine.GrabAsync(a, c.Id, null);
+        await _h.Engine.OpenConversationAsync(a, c.Id);
+        _h.Outbox.Clear();
+        var closed = await _h.Engine.CloseConversationAsync(v, c.Id, null);
+        Assert.Equal(DeskCloseReasons.Visitor, closed.CloseReason);
+        Assert.Equal(["web/v1", "web/a1"], _h.Outbox.Of("CONVERSATION").Select(s => s.Recipient));
+        Assert.All(_h.Outbox.Of("CONVERSATION"), s => Assert.Equal("Closed", s.Detail));
+        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+    }
+
+    [Fact]
+    public async Task Closing_a_waiting_conversation_withdraws_it_from_the_queue()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        await _h.Engine.CloseConversationAsync(v, c.Id, null);
+        Assert.Equal(["Waiting", "Withdrawn"], _h.Outbox.Of("QIANGDAN").Select(s => s.Detail));
+        Assert.Empty(await _h.Engine.ListWaitingAsync());
+    }
+
+    private async Task<(DeskActor A, DeskActor B, DeskActor V, DeskConversation C)> ActiveWithTwoAgentsAsync()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1"));
+        var b = await _h.ConnectAsync(DeskHarness.Agent("b1", "app"));
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        c = await _h.Engine.GrabAsync(a, c.Id, null);
+        _h.Outbox.Clear();
+        return (a, b, v, c);
+    }
+
+    [Fact]
+    public async Task Transfer_request_validates_owner_self_and_target()
+    {
+        var (a, b, v, c) = await ActiveWithTwoAgentsAsync();
+        var user = await _h.ConnectAsync(new DeskActor(new DeskUser("u1", "U", DeskRoles.User), "web", "cu"));
+        Assert.Equal(DeskErrorCode.ConversationNotFound, await ErrorOf(() => _h.Engine.RequestTransferAsync(a, "missing", "b1", null, null)));
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.RequestTransferAsync(b, c.Id, "a1", null, null)));
+        Assert.Equal(DeskErrorCode.TransferToSelf, await ErrorOf(() => _h.Engine.RequestTransferAsync(a, c.Id, "a1", null, null)));
+        Assert.Equal(DeskErrorCode.TransferTargetOffline, await ErrorOf(() => _h.Engine.RequestTransferAsync(a, c.Id, "ghost", null, null)));
+        Assert.Equal(DeskErrorCode.TransferTargetNotAgent, await ErrorOf(() => _h.Engine.RequestTransferAsync(a, c.Id, user.User.Id, null, null)));
+        Assert.Equal(DeskErrorCode.TransferTargetNotAgent, await ErrorOf(() => _h.Engine.RequestTransferAsync(a, c.Id, v.User.Id, null, null)));
+        Assert.Empty(_h.Outbox.Of("RTRANSFER"));
+    }
+
+    [Fact]
+    public async Task Transfer_accept_moves_the_conversation_to_the_target()
+    {
+        var (a, b, v, c) = await ActiveWithTwoAgentsAsync();
+        await _h.Engine.OpenConversationAsync(a, c.Id);
+        var t = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", "VIP", null);
+        Assert.Equal(DeskTransferState.Pending, t.State);
+        Assert.Equal(DeskHarness.Start + TimeSpan.FromSeconds(30), t.ExpiresAt);
+        var rtransfer = Assert.Single(_h.Outbox.Of("RTRANSFER"));
+        Assert.Equal("b1", rtransfer.Recipient);
+        Assert.Equal("VIP", ((DeskTransfer)rtransfer.Payload).Note);
+
+        // Only the target may answer.
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(a, t.Id, null)));
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, "missing", null)));
+
+        var moved = await _h.Engine.AcceptTransferAsync(b, t.Id, null);
+        Assert.Equal("b1", moved.Agent!.User.Id);
+        Assert.Equal("app", moved.Agent.Namespace);
+        Assert.Equal(["app/b1", "web/v1"], _h.Outbox.Of("CONVERSATION").Select(s => s.Recipient));
+        Assert.Equal("a1", Assert.Single(_h.Outbox.Of("TRANSFER")).Recipient);
+        Assert.Equal(1, (await _h.Engine.GetDayAccessAsync("b1")).Count);
+        Assert.Equal(2, (await _h.Engine.GetDayAccessAsync("b1")).Total);
+        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+
+        // The old agent is out; the new one is in.
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.SendMessageAsync(a, c.Id, "x")));
+        _h.Outbox.Clear();
+        await _h.Engine.SendMessageAsync(v, c.Id, "hello b");
+        Assert.Equal("app/b1", Assert.Single(_h.Outbox.All).Recipient);
+        // Accepting twice: no longer pending.
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, t.Id, null)));
+        // The timer was disarmed: nothing expires later.
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(31));
+        Assert.Empty(_h.Outbox.Of("TRANSFER_ERROR"));
+    }
+
+    [Fact]
+    public async Task Transfer_refuse_tells_the_requester()
+    {
+        var (a, b, _, c) = await ActiveWithTwoAgentsAsync();
+        var t = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", null, null);
+        await _h.Engine.RefuseTransferAsync(b, t.Id, "busy", null);
+        var refused = Assert.Single(_h.Outbox.Of("REFUSE_TRANSFER"));
+        Assert.Equal(("a1", "busy"), (refused.Recipient, refused.Detail));
+        Assert.Equal("a1", (await _h.Engine.GetConversationAsync(c.Id))!.Agent!.User.Id);
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, t.Id, null)));
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.RefuseTransferAsync(b, t.Id, null, null)));
+    }
+
+    [Fact]
+    public async Task Transfer_times_out_on_the_clock_and_then_accept_is_4007()
+    {
+        var (a, b, _, c) = await ActiveWithTwoAgentsAsync();
+        var t = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", null, null);
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(29));
+        Assert.Empty(_h.Outbox.Of("TRANSFER_ERROR"));
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(["a1", "b1"], _h.Outbox.Of("TRANSFER_ERROR").Select(s => s.Recipient).Order());
+        Assert.Equal(DeskErrorCode.TransferTimeout, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, t.Id, null)));
+        Assert.Equal(DeskErrorCode.TransferTimeout, await ErrorOf(() => _h.Engine.RefuseTransferAsync(b, t.Id, null, null)));
+        Assert.Equal("a1", (await _h.Engine.GetConversationAsync(c.Id))!.Agent!.User.Id);
+    }
+
+    [Fact]
+    public async Task A_newer_transfer_request_cancels_the_pending_one()
+    {
+        var (a, b, _, c) = await ActiveWithTwoAgentsAsync();
+        var d = await _h.ConnectAsync(DeskHarness.Agent("d1"));
+        var first = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", null, null);
+        var second = await _h.Engine.RequestTransferAsync(a, c.Id, "d1", null, null);
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, first.Id, null)));
+        await _h.Engine.AcceptTransferAsync(d, second.Id, null);
+        await _h.AdvanceAsync(TimeSpan.FromMinutes(1));
+        Assert.Empty(_h.Outbox.Of("TRANSFER_ERROR"));
+    }
+
+    [Fact]
+    public async Task Closing_the_conversation_cancels_its_pending_transfer()
+    {
+        var (a, b, v, c) = await ActiveWithTwoAgentsAsync();
+        var t = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", null, null);
+        await _h.Engine.CloseConversationAsync(v, c.Id, null);
+        Assert.Equal(DeskErrorCode.TransferNotFound, await ErrorOf(() => _h.Engine.AcceptTransferAsync(b, t.Id, null)));
+        await _h.AdvanceAsync(TimeSpan.FromMinutes(1));
+        Assert.Empty(_h.Outbox.Of("TRANSFER_ERROR"));
+    }
+
+    [Fact]
+    public async Task Idle_conversation_gets_a_warning_then_closes_and_activity_moves_the_deadline()
+    {
+        var (a, _, v, c) = await ActiveWithTwoAgentsAsync();
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(200));
+        await _h.Engine.SendMessageAsync(v, c.Id, "still here"); // idle clock restarts at t=200 s
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(100)); // t=300: 100 s idle, no warning yet
+        Assert.Empty(_h.Outbox.Of("TIMER"));
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(140)); // t=440: 240 s idle -> warning
+        var warnings = _h.Outbox.Of("TIMER");
+        Assert.Equal(["web/a1", "web/v1"], warnings.Select(s => s.Recipient).Order());
+        var timer = (DeskTimer)warnings[0].Payload;
+        Assert.Equal((DeskTimerKinds.ConversationIdle, DeskTimerKinds.Warning, c.Id), (timer.Kind, timer.State, timer.ConversationId));
+        Assert.Equal(60_000, timer.RemainingMs);
+        Assert.Equal(DeskHarness.Start + TimeSpan.FromSeconds(500), timer.FiresAt);
+        Assert.Equal(DeskConversationState.Active, (await _h.Engine.GetConversationAsync(c.Id))!.State);
+
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(60)); // t=500 -> closed
+        var closed = await _h.Engine.GetConversationAsync(c.Id);
+        Assert.Equal(DeskConversationState.Closed, closed!.State);
+        Assert.Equal(DeskCloseReasons.Idle, closed.CloseReason);
+        Assert.Equal(2, _h.Outbox.Of("CONVERSATION").Count(s => s.Detail == "Closed"));
+        Assert.Equal(2, _h.Outbox.Of("TIMER").Count); // one warning per participant only
+    }
+
+    [Fact]
+    public async Task Offline_visitor_waiting_conversation_is_withdrawn_after_the_grace()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        _h.Presence.Disconnect(v.Party);
+        await _h.Engine.OnDisconnectedAsync(v);
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(59));
+        Assert.Equal(DeskConversationState.Waiting, (await _h.Engine.GetConversationAsync(c.Id))!.State);
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var withdrawn = await _h.Engine.GetConversationAsync(c.Id);
+        Assert.Equal((DeskConversationState.Closed, DeskCloseReasons.Visitor), (withdrawn!.State, withdrawn.CloseReason));
+        Assert.Equal("Withdrawn", _h.Outbox.Of("QIANGDAN")[^1].Detail);
+    }
+
+    [Fact]
+    public async Task Visitor_back_within_the_grace_keeps_its_place()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        _h.Presence.Disconnect(v.Party);
+        await _h.Engine.OnDisconnectedAsync(v);
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(30));
+        await _h.ConnectAsync(v);
+        await _h.AdvanceAsync(TimeSpan.FromMinutes(5));
+        Assert.Equal(DeskConversationState.Waiting, (await _h.Engine.GetConversationAsync(c.Id))!.State);
+    }
+
+    [Fact]
+    public async Task Visitor_disconnect_does_not_close_an_active_conversation()
+    {
+        var (a, _, v, c) = await ActiveWithTwoAgentsAsync();
+        _h.Presence.Disconnect(v.Party);
+        await _h.Engine.OnDisconnectedAsync(v);
+        await _h.AdvanceAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(DeskConversationState.Active, (await _h.Engine.GetConversationAsync(c.Id))!.State);
+        await _h.Engine.SendMessageAsync(a, c.Id, "are you there?");
+        Assert.Equal("web/v1", _h.Outbox.Of("NEW_MESSAGE")[^1].Recipient);
+    }
+
+    [Fact]
+    public async Task Agent_greeting_carries_day_access_and_the_waiting_queue()
+    {
+        var v = await _h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await _h.Engine.RequestServiceAsync(v, null, null, null);
+        DayAccessSnapshot? day = null;
+        IReadOnlyList<DeskConversation>? queue = null;
+        var agent = DeskHarness.Agent("a1", "app");
+        _h.Presence.Connect(agent.Party);
+        await _h.Engine.OnConnectedAsync(agent, (d, q) => { day = d; queue = q; return ValueTask.CompletedTask; });
+        Assert.Equal(("2026-11-23", 0L, 0L), (day!.Date, day.Count, day.Total));
+        Assert.Equal(c.Id, Assert.Single(queue!).Id);
+    }
+
+    [Fact]
+    public async Task Work_orders_reach_the_assignee_and_check_permissions()
+    {
+        var admin = DeskHarness.Admin("boss");
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1", "app"));
+        var b = await _h.ConnectAsync(DeskHarness.Agent("b1"));
+        var order = await _h.Engine.CreateWorkOrderAsync(admin.User, "Refund", "Order 42", "a1", null, null);
+        Assert.Equal(WorkOrderStatuses.Open, order.Status);
+        Assert.Equal("Agent a1", order.Assignee!.Name);
+        Assert.Equal("app/a1", Assert.Single(_h.Outbox.Of("WOMSG")).Recipient);
+
+        Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.UpdateWorkOrderAsync(b.User, order.Id, WorkOrderStatuses.Closed, null, null)));
+        Assert.Equal(DeskErrorCode.WorkOrderNotFound, await ErrorOf(() => _h.Engine.UpdateWorkOrderAsync(a.User, "missing", WorkOrderStatuses.Closed, null, null)));
+        Assert.Equal(DeskErrorCode.ConversationNotFound, await ErrorOf(() => _h.Engine.CreateWorkOrderAsync(a.User, "t", "b", null, "missing", null)));
+
+        var updated = await _h.Engine.UpdateWorkOrderAsync(a.User, order.Id, WorkOrderStatuses.InProgress, "on it", null);
+        Assert.Equal(("in_progress", "on it"), (updated.Status, updated.Comment));
+        Assert.Equal(["open", "in_progress"], _h.Outbox.Of("WOMSG").Select(s => s.Detail));
+        await _h.Engine.UpdateWorkOrderAsync(admin.User, order.Id, WorkOrderStatuses.Resolved, null, null);
+        Assert.Equal(WorkOrderStatuses.Resolved, (await _h.Engine.GetWorkOrderAsync(order.Id))!.Status);
+        Assert.Single(await _h.Engine.ListWorkOrdersAsync("a1", WorkOrderStatuses.Resolved, 10));
+        Assert.Empty(await _h.Engine.ListWorkOrdersAsync("a1", WorkOrderStatuses.Open, 10));
+    }
+
+    [Fact]
+    public async Task Work_order_for_an_offline_agent_goes_to_its_last_namespace()
+    {
+        var a = await _h.ConnectAsync(DeskHarness.Agent("a1", "app"));
+        _h.Presence.Disconnect(a.Party);
+        await _h.Engine.CreateWorkOrderAsync(DeskHarness.Admin("boss").User, "t", "b", "a1", null, null);
+        await _h.Engine.CreateWorkOrderAsync(DeskHarness.Admin("boss").User, "t", "b", "never-seen", null, null);
+        Assert.Equal(["app/a1", "web/never-seen"], _h.Outbox.Of("WOMSG").Select(s => s.Recipient));
+    }
+
+    [Fact]
+    public async Task Reminder_fires_to_its_connection_and_is_dropped_on_disconnect()
+    {
+        var u = DeskHarness.Visitor("v1");
+        var timer = _h.Engine.SetReminder(u, 1500, "tea");
+        Assert.Equal((DeskTimerKinds.Reminder, DeskTimerKinds.Scheduled, 1500L), (timer.Kind, timer.State, timer.RemainingMs));
+        var dropped = _h.Engine.SetReminder(u with { ConnectionId = "other" }, 1500, null);
+        await _h.Engine.OnDisconnectedAsync(u with { ConnectionId = "other" });
+        await _h.AdvanceAsync(TimeSpan.FromMilliseconds(1499));
+        Assert.Empty(_h.Outbox.Of("TIMER"));
+        await _h.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        var fired = Assert.Single(_h.Outbox.Of("TIMER"));
+        Assert.Equal("conn:" + u.ConnectionId, fired.Recipient);
+        var firedTimer = (DeskTimer)fired.Payload;
+        Assert.Equal((timer.Id, DeskTimerKinds.Fired, 0L, "tea"), (firedTimer.Id, firedTimer.State, firedTimer.RemainingMs, firedTimer.Label));
+        Assert.NotEqual(timer.Id, dropped.Id);
+    }
+
+    [Fact]
+    public async Task Day_access_follows_the_utc_day()
+    {
+        var (a, _, _, _) = await ActiveWithTwoAgentsAsync();
+        Assert.Equal(1, (await _h.Engine.GetDayAccessAsync("a1")).Count);
+        await _h.AdvanceAsync(TimeSpan.FromHours(19)); // 2026-11-24T00:00Z
+        var tomorrow = await _h.Engine.GetDayAccessAsync("a1");
+        Assert.Equal(("2026-11-24", 0L, 0L), (tomorrow.Date, tomorrow.Count, tomorrow.Total));
+        Assert.Single(await _h.Engine.ListDayAccessAsync("2026-11-23"));
+    }
+}
