@@ -16,6 +16,7 @@ public sealed class BenchConfig : ManualConfig
     /// <summary>Initializes a new instance of the <see cref="BenchConfig"/> class.</summary>
     public BenchConfig()
     {
+        Add(DefaultConfig.Instance);
         AddDiagnoser(MemoryDiagnoser.Default);
         AddExporter(MarkdownExporter.GitHub, BenchmarkDotNet.Exporters.Json.JsonExporter.Brief);
         AddColumn(CategoriesColumn.Default, BaselineRatioColumn.RatioMean);

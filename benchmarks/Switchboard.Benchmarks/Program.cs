@@ -3,4 +3,7 @@ using Switchboard.Benchmarks;
 
 // Run all:   dotnet run -c Release --project benchmarks/Switchboard.Benchmarks -- --filter '*'
 // Smoke:     dotnet run -c Release --project benchmarks/Switchboard.Benchmarks -- --filter '*' --job Dry --inProcess
-return BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig()).Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig()).ToList();
+
+// Non-zero when a benchmark could not run (validation error, exception in setup or in the benchmark).
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -97,9 +97,12 @@ internal static class CompareReport
                 double? measured = null;
                 if (medians.TryGetValue(t.Scenario, out var targets) && targets.TryGetValue("switchboard", out var sbs))
                 {
-                    measured = t.CompareTo is null
-                        ? (sbs.Metrics.TryGetValue(t.Metric, out var v) ? v : null)
-                        : (targets.TryGetValue(t.CompareTo, out var peer) ? Ratio(sbs, peer, t.Metric) : null);
+                    measured = t.CompareTo switch
+                    {
+                        null => sbs.Metrics.TryGetValue(t.Metric, out var v) ? v : null,
+                        PerfTarget.BestPeer => BestPeerRatio(sbs, targets, t),
+                        _ => targets.TryGetValue(t.CompareTo, out var peer) ? Ratio(sbs, peer, t.Metric) : null,
+                    };
                 }
 
                 var verdict = measured is null ? "NOT MEASURED" : t.IsMet(measured.Value) ? "met" : "MISSED";
@@ -151,6 +154,18 @@ internal static class CompareReport
         }
 
         return exit;
+    }
+
+    private static double? BestPeerRatio(Summary switchboard, Dictionary<string, Summary> targets, PerfTarget target)
+    {
+        var peers = targets.Where(t => t.Key != "switchboard" && t.Value.Metrics.ContainsKey(target.Metric)).Select(t => t.Value.Metrics[target.Metric]).ToList();
+        if (peers.Count == 0 || !switchboard.Metrics.TryGetValue(target.Metric, out var mine))
+        {
+            return null;
+        }
+
+        var best = target.Max is not null ? peers.Min() : peers.Max();
+        return best == 0 ? null : mine / best;
     }
 
     private static double? Ratio(Summary switchboard, Summary peer, string metric) =>

@@ -41,8 +41,8 @@ public sealed partial class SwitchboardClient
         [LoggerMessage(11, LogLevel.Warning, "Server error without a pending command: {ErrorName} ({Code}) {Message}.", EventName = "UnsolicitedError")]
         public static partial void UnsolicitedError(ILogger logger, string errorName, int code, string message);
 
-        [LoggerMessage(12, LogLevel.Warning, "Ignored a server frame that could not be read: {Code} {Message} at {Path}.", EventName = "BadFrame")]
-        public static partial void BadFrame(ILogger logger, ErrorCode code, string message, string? path);
+        [LoggerMessage(12, LogLevel.Warning, "Ignored a server frame ({EventName}) that could not be read: {Code} {Message} at {Path}.", EventName = "BadFrame")]
+        public static partial void BadFrame(ILogger logger, string? eventName, ErrorCode code, string message, string? path);
 
         [LoggerMessage(13, LogLevel.Debug, "Reply {EventName} for cid {Cid} arrived after its command completed.", EventName = "LateReply")]
         public static partial void LateReply(ILogger logger, string eventName, string cid);

@@ -33,7 +33,6 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PendingCommand> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _rooms = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposeCts = new();
-    private readonly Action<ProtocolError> _onBadFrame;
     private EventSubscription[] _subscriptions = [];
     private SwitchboardConnectionState _state;
     private ActiveConnection? _connection;
@@ -67,7 +66,6 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SwitchboardClient>();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _backoff = new ReconnectBackoff(options.Reconnect);
-        _onBadFrame = error => Log.BadFrame(_logger, error.Code, error.Message, error.Path);
     }
 
     /// <summary>Raised on every connection state change (synchronously; keep handlers short).</summary>
@@ -138,6 +136,7 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             previousRun = _runTask;
             _runTask = null;
             _stopRequested = false;
+            _rejectedToken = null; // an explicit connect always asks the server again
             session = _sessionCts = CancellationTokenSource.CreateLinkedTokenSource(_disposeCts.Token);
             if (_connectedSignal.Task.IsCompleted)
             {
@@ -294,8 +293,13 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
         where TReply : class, IServerEvent
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (CommandMetadata.TryGet(command.CommandName, out var descriptor) && descriptor.ReplyEvent is null)
+        {
+            throw new ArgumentException($"{command.CommandName} has no reply; send it with SendAsync.", nameof(command));
+        }
+
         var envelope = await InvokeCoreAsync(command, cancellationToken).ConfigureAwait(false);
-        if (envelope.Response is TReply reply)
+        if (envelope.Response is TReply reply && (descriptor is null || envelope.Event == descriptor.ReplyEvent))
         {
             return reply;
         }
@@ -458,8 +462,8 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             var uri = BuildUri(token, epoch, since);
             Log.Connecting(_logger, RedactedUrl(epoch, since), epoch, since);
             transport = await WebSocketTransport.ConnectAsync(uri, _options.SendAccessTokenInQuery ? null : token, _options, linked.Token).ConfigureAwait(false);
-            var first = await transport.ReceiveAsync(_onBadFrame, linked.Token).ConfigureAwait(false);
-            if (first?.Response is ConnectEvent connect)
+            var first = await transport.ReceiveAsync(linked.Token).ConfigureAwait(false);
+            if (!first.Closed && first.Error is null && first.Envelope.Response is ConnectEvent connect)
             {
                 transport.MaxSendBytes = connect.MaxMessageBytes;
                 _rejectedToken = null;
@@ -467,18 +471,21 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             }
 
             SwitchboardCloseInfo close;
-            if (first?.Response is CloseEvent closeEvent)
+            if (!first.Closed && first.Error is null && first.Envelope.Response is CloseEvent closeEvent)
             {
                 close = FromCloseEvent(closeEvent);
                 Log.ServerClose(_logger, close.Code, close.Reason, close.Retryable);
             }
-            else if (first is null)
+            else if (first.Closed)
             {
                 close = FromTransport(transport);
             }
             else
             {
-                close = new SwitchboardCloseInfo(CloseCode.ProtocolError, $"expected CONNECT, received {first.Event}", false);
+                close = new SwitchboardCloseInfo(
+                    CloseCode.ProtocolError,
+                    first.Error is { } readError ? $"the first frame could not be read: {readError}" : $"expected CONNECT, received {first.Envelope.Event}",
+                    false);
             }
 
             if (close.Code == CloseCode.Unauthorized)
@@ -667,14 +674,21 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
         {
             while (true)
             {
-                var envelope = await connection.Transport.ReceiveAsync(_onBadFrame, connection.Lifetime.Token).ConfigureAwait(false);
-                if (envelope is null)
+                var frame = await connection.Transport.ReceiveAsync(connection.Lifetime.Token).ConfigureAwait(false);
+                if (frame.Closed)
                 {
                     return connection.ServerClose ?? FromTransport(connection.Transport);
                 }
 
                 connection.Touch(_timeProvider.GetTimestamp());
-                await HandleEnvelopeAsync(connection, envelope).ConfigureAwait(false);
+                if (frame.Error is { } error)
+                {
+                    HandleBadFrame(frame.Envelope, error);
+                }
+                else
+                {
+                    await HandleEnvelopeAsync(connection, frame.Envelope).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex)
@@ -743,6 +757,17 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
                         close));
                 }
             }
+        }
+    }
+
+    private void HandleBadFrame(ServerEnvelope partial, ProtocolError error)
+    {
+        // Unknown events from a newer server are expected (SB-ENV-011) and skipped; a reply we cannot read fails its command.
+        Log.BadFrame(_logger, partial.Event, error.Code, error.Message, error.Path);
+        if (partial.Cid is { } cid && _pending.TryRemove(cid, out var pending))
+        {
+            pending.Reply.TrySetException(new SwitchboardException(
+                error.Code, $"The reply to {pending.CommandName} could not be read: {error.Message}", error.Path));
         }
     }
 

@@ -91,7 +91,7 @@ public sealed class CSharpEmitter
         w.Open($"public static class {className}");
         foreach (var m in Of(direction))
         {
-            w.Doc("summary", $"<c>{m.WireName}</c>: {Naming.XmlEscape(m.Summary ?? m.Title ?? m.WireName)}", escape: false);
+            w.Doc("summary", $"<c>{m.WireName}</c>: {Naming.DocText(m.Summary ?? m.Title ?? m.WireName)}", escape: false);
             w.Line($"public const string {Naming.Pascal(m.WireName)} = {Naming.Literal(m.WireName)};");
             w.Line();
         }
@@ -117,7 +117,7 @@ public sealed class CSharpEmitter
         foreach (var c in _spec.ErrorCodes)
         {
             var req = c.Requirement is null ? string.Empty : $" ({c.Requirement})";
-            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}): {Naming.XmlEscape(c.Summary ?? c.Name)}{req}", escape: false);
+            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}): {Naming.DocText(c.Summary ?? c.Name)}{req}", escape: false);
             w.Line($"{Naming.Pascal(c.Name)} = {c.Code.ToString(CultureInfo.InvariantCulture)},");
             w.Line();
         }
@@ -190,7 +190,7 @@ public sealed class CSharpEmitter
         foreach (var c in _spec.CloseCodes)
         {
             var retry = c.Retryable ? "retryable" : "not retryable";
-            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}, {retry}): {Naming.XmlEscape(c.Summary ?? c.Name)}", escape: false);
+            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}, {retry}): {Naming.DocText(c.Summary ?? c.Name)}", escape: false);
             w.Line($"{Naming.Pascal(c.Name)} = {c.Code.ToString(CultureInfo.InvariantCulture)},");
             w.Line();
         }
@@ -533,7 +533,7 @@ public sealed class CSharpEmitter
             parts.Add($"always <c>{Naming.XmlEscape(t.Const)}</c>");
         }
 
-        var unit = t.Kind == ValueKind.Array ? "items" : "characters";
+        var unit = t.Kind == ValueKind.Array ? "item(s)" : "character(s)";
         if (t.MinLength is { } min && t.MaxLength is { } max)
         {
             parts.Add($"{min}-{max} {unit}");
@@ -579,15 +579,18 @@ public sealed class CSharpEmitter
 
         var w = Start(usings.ToArray());
 
-        // Class docs.
-        var summary = m?.Title ?? m?.Summary ?? o.Title ?? o.Description ?? o.Name;
+        // Class docs: message title (or schema title/description) as summary; message summary and description as remarks.
+        var summary = m is not null ? (m.Title ?? m.Summary ?? o.Description ?? o.Name) : (o.Title ?? o.Description ?? o.Name);
         w.Doc("summary", summary);
         var remarks = new StringBuilder();
-        foreach (var text in new[] { m?.Title is not null ? m.Summary : null, m?.Description, o.Title is not null && o.Title != summary ? o.Title : null, o.Description != summary ? o.Description : null })
+        var remarkTexts = m is not null
+            ? new[] { m.Title is not null ? m.Summary : null, m.Description }
+            : new[] { o.Title is not null ? o.Description : null };
+        foreach (var text in remarkTexts)
         {
             if (!string.IsNullOrWhiteSpace(text))
             {
-                remarks.Append(Naming.XmlEscape(text.Trim())).Append('\n');
+                remarks.Append(Naming.DocText(text.Trim())).Append('\n');
             }
         }
 
@@ -664,7 +667,7 @@ public sealed class CSharpEmitter
 
         foreach (var p in o.Properties)
         {
-            var doc = Naming.XmlEscape((p.Description ?? Naming.Pascal(p.WireName)).Trim());
+            var doc = Naming.DocText((p.Description ?? Naming.Pascal(p.WireName)).Trim());
             if (!doc.EndsWith('.'))
             {
                 doc += ".";
@@ -877,26 +880,35 @@ public sealed class CSharpEmitter
             first = false;
             w.Line("reader.Read();");
             var fail = $"return error.In({Naming.Literal(p.WireName)});";
-            var nullAllowed = (IsNullableMember(p)) && p.Type.Kind != ValueKind.Any;
-            if (nullAllowed)
+            var bit = p.Required ? $"1UL << {required.IndexOf(p).ToString(CultureInfo.InvariantCulture)}" : null;
+
+            // SB-ENV-010: null is treated as absent (a required property that is null is missing), unless the schema
+            // allows null. "Any JSON" values keep null as a value.
+            var nullIsAbsent = p.Type.Kind != ValueKind.Any && !p.Type.Nullable;
+            var nullIsValue = p.Type.Kind != ValueKind.Any && p.Type.Nullable;
+            if (nullIsAbsent || nullIsValue)
             {
                 w.Open("if (reader.TokenType == JsonTokenType.Null)");
-                w.Line($"{Naming.Local(p.WireName)} = null;");
+                w.Line($"{Naming.Local(p.WireName)} = default;");
+                if (bit is not null)
+                {
+                    w.Line(nullIsAbsent ? $"seen &= ~({bit});" : $"seen |= {bit};");
+                }
+
                 w.Close();
                 w.Open("else");
             }
 
             var v = EmitReadValue(w, o, p.Type, MemberName(o, p), fail, 0);
             w.Line($"{Naming.Local(p.WireName)} = {v};");
-            if (nullAllowed)
+            if (bit is not null)
             {
-                w.Close();
+                w.Line($"seen |= {bit};");
             }
 
-            if (p.Required)
+            if (nullIsAbsent || nullIsValue)
             {
-                var bit = required.IndexOf(p);
-                w.Line($"seen |= 1UL << {bit.ToString(CultureInfo.InvariantCulture)};");
+                w.Close();
             }
 
             w.Close();

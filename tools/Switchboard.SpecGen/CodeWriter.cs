@@ -47,7 +47,7 @@ internal sealed class CodeWriter
             return this;
         }
 
-        var body = escape ? Naming.XmlEscape(text.Trim()) : text.Trim();
+        var body = escape ? Naming.DocText(text.Trim()) : text.Trim();
         var lines = body.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         if (lines.Length == 1)
         {

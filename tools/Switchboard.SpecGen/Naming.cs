@@ -75,6 +75,34 @@ public static class Naming
             .Replace(">", "&gt;", StringComparison.Ordinal);
     }
 
+    /// <summary>Escapes text for an XML doc comment and turns Markdown <c>`code`</c> spans into <c>&lt;c&gt;</c> elements.</summary>
+    public static string DocText(string text)
+    {
+        var escaped = XmlEscape(text);
+        var sb = new StringBuilder(escaped.Length + 16);
+        var open = false;
+        foreach (var c in escaped)
+        {
+            if (c == '`')
+            {
+                sb.Append(open ? "</c>" : "<c>");
+                open = !open;
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        if (open)
+        {
+            // Unbalanced backtick: keep the text as written.
+            return escaped;
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>Invariant number text.</summary>
     public static string Num(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 }

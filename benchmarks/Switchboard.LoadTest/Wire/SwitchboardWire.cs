@@ -63,5 +63,5 @@ internal sealed class SwitchboardWire(TokenMinter tokens) : IWire
 
     /// <inheritdoc />
     public byte[] Private(string to, string payload) =>
-        Payload.Utf8($$$"""{"command":"SEND_PRIVATE_MESSAGE","request":{"to":"{{{to}}}","data":"{{{payload}}}"}}""");
+        Payload.Utf8($$$"""{"command":"SEND_PRIVATE_MESSAGE","cid":"p","request":{"to":"{{{to}}}","data":"{{{payload}}}"}}""");
 }

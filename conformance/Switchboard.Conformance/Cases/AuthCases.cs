@@ -9,25 +9,25 @@ internal static class AuthCases
 {
     public static IEnumerable<ConformanceCase> All()
     {
-        yield return Rejected("auth.missing-token", "No token -> CLOSE 4401", ["SB-AUTH-003"], _ => null, CloseCodes.Unauthorized);
-        yield return Rejected("auth.garbage-token", "A token that is not a JWT -> CLOSE 4401", ["SB-AUTH-003"], _ => "not-a-jwt", CloseCodes.Unauthorized);
-        yield return Rejected("auth.wrong-signature", "A token signed with another key -> CLOSE 4401", ["SB-AUTH-003"], ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), CloseCodes.Unauthorized);
-        yield return Rejected("auth.alg-none", "An unsigned (alg none) token -> CLOSE 4401", ["SB-AUTH-003"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1)))), "none"), CloseCodes.Unauthorized);
-        yield return Rejected("auth.missing-exp", "A token without exp -> CLOSE 4401", ["SB-AUTH-003"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")))), CloseCodes.Unauthorized);
-        yield return Rejected("auth.bad-sub", "A sub outside [A-Za-z0-9_.@-]{1,64} -> CLOSE 4401", ["SB-AUTH-003"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", "bad user/" + ctx.Nonce), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized);
-        yield return Rejected("auth.unknown-role", "An unknown role -> CLOSE 4401", ["SB-AUTH-003"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("role", "superuser"), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized);
-        yield return Rejected("auth.expired-token", "An expired token -> CLOSE event then close 4419 \"token expired\"", ["SB-AUTH-004"],
+        yield return Rejected("auth.missing-token", "No token -> CLOSE 4401", ["SB-AUTH-003", "SB-HS-011", "SB-CLOSE-001", "SB-CLOSE-002"], _ => null, CloseCodes.Unauthorized, "token missing");
+        yield return Rejected("auth.garbage-token", "A token that is not a JWT -> CLOSE 4401", ["SB-AUTH-004"], _ => "not-a-jwt", CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.wrong-signature", "A token signed with another key -> CLOSE 4401", ["SB-AUTH-002", "SB-AUTH-004"], ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.alg-none", "An unsigned (alg none) token -> CLOSE 4401", ["SB-AUTH-002", "SB-AUTH-004"],
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1)))), "none"), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.missing-exp", "A token without exp -> CLOSE 4401", ["SB-AUTH-004"],
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")))), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.bad-sub", "A sub outside [A-Za-z0-9_.@-]{1,64} -> CLOSE 4401", ["SB-AUTH-004", "SB-AUTH-006"],
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", "bad user/" + ctx.Nonce), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.unknown-role", "An unknown role -> CLOSE 4401", ["SB-AUTH-004"],
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("role", "superuser"), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.expired-token", "An expired token -> CLOSE event then close 4419 \"token expired\"", ["SB-AUTH-005"],
             ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-5)), CloseCodes.TokenExpired, "token expired", retryable: true);
-        yield return Rejected("auth.namespace-forbidden", "A token whose ns claim excludes the namespace -> CLOSE 4403", ["SB-AUTH-005"],
-            ctx => ctx.TokenFor("alice", namespaces: ["app"]), CloseCodes.Forbidden);
+        yield return Rejected("auth.namespace-forbidden", "A token whose ns claim excludes the namespace -> CLOSE 4403", ["SB-AUTH-009"],
+            ctx => ctx.TokenFor("alice", namespaces: ["app"]), CloseCodes.Forbidden, "namespace forbidden");
 
         yield return Define("auth.namespace-allowed", Profiles.Core, "A token whose ns claim lists the namespace connects",
             "A token with ns [\"app\"] connects to /app.",
-            ["SB-AUTH-005"], async ctx =>
+            ["SB-AUTH-009"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice", ns: "app", configure: o => o.Token = ctx.TokenFor("alice", namespaces: ["app"]));
                 ctx.RequireEqual("app", s.Connect!.Str("namespace"), "CONNECT namespace");
@@ -35,7 +35,7 @@ internal static class AuthCases
 
         yield return Define("auth.refresh-token", Profiles.Core, "REFRESH_TOKEN with a valid token is acknowledged",
             "REFRESH_TOKEN with a new valid token for the same sub gets ACK {command: REFRESH_TOKEN, expires_at}.",
-            ["SB-AUTH-006"], async ctx =>
+            ["SB-AUTH-011"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var ack = await s.CallAsync(Wire.RefreshToken, Obj(("token", ctx.TokenFor("alice", lifetime: TimeSpan.FromHours(2)))), Wire.Ack);
@@ -45,7 +45,7 @@ internal static class AuthCases
 
         yield return Define("auth.refresh-keeps-connection", Profiles.Core, "A refreshed connection outlives its first token",
             "After REFRESH_TOKEN the connection is not closed when the original token's exp passes.",
-            ["SB-AUTH-006", "SB-AUTH-007"], async ctx =>
+            ["SB-AUTH-011", "SB-AUTH-015"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: TimeSpan.FromSeconds(2)));
                 await s.CallAsync(Wire.RefreshToken, Obj(("token", ctx.TokenFor("alice"))), Wire.Ack);
@@ -55,22 +55,22 @@ internal static class AuthCases
 
         yield return Define("auth.token-expires-while-connected", Profiles.Core, "Token expiry while connected -> CLOSE 4419",
             "A connection whose token expires (and is not refreshed) is closed with CLOSE 4419 \"token expired\".",
-            ["SB-AUTH-007"], async ctx =>
+            ["SB-AUTH-015"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: TimeSpan.FromSeconds(2)));
                 var close = await s.ExpectServerCloseAsync(CloseCodes.TokenExpired, TimeSpan.FromSeconds(6));
                 ctx.RequireEqual(true, close.Bool("retryable"), "CLOSE retryable", close.Text);
             });
 
-        yield return RefreshError("auth.refresh-expired", "REFRESH_TOKEN with an expired token -> ERROR 2003", ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-1)), Err.TokenExpired);
-        yield return RefreshError("auth.refresh-invalid", "REFRESH_TOKEN with an invalid token -> ERROR 2002", ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), Err.TokenInvalid);
-        yield return RefreshError("auth.refresh-other-subject", "REFRESH_TOKEN for another sub -> ERROR 2006", ctx => ctx.TokenFor("mallory"), Err.TokenSubjectMismatch);
+        yield return RefreshError("auth.refresh-expired", "REFRESH_TOKEN with an expired token -> ERROR 2003", ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-1)), Err.TokenExpired, "SB-AUTH-013");
+        yield return RefreshError("auth.refresh-invalid", "REFRESH_TOKEN with an invalid token -> ERROR 2002", ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), Err.TokenInvalid, "SB-AUTH-012");
+        yield return RefreshError("auth.refresh-other-subject", "REFRESH_TOKEN for another sub -> ERROR 2006", ctx => ctx.TokenFor("mallory"), Err.TokenSubjectMismatch, "SB-AUTH-014");
     }
 
     private static ConformanceCase Rejected(string id, string title, string[] reqs, Func<CaseContext, string?> token, int code, string? reason = null, bool retryable = false) =>
         Define(id, Profiles.Core, title,
             $"The server accepts the upgrade, sends a CLOSE event with code {code} (retryable {retryable.ToString().ToLowerInvariant()}) and closes the WebSocket with {code}; no CONNECT is sent.",
-            reqs, async ctx =>
+            [.. reqs, "SB-AUTH-010", "SB-HS-006"], async ctx =>
             {
                 var s = await ctx.OpenAsync(new ConnectOptions { Token = token(ctx), Label = "client" });
                 var close = await s.ExpectServerCloseAsync(code);
@@ -83,9 +83,9 @@ internal static class AuthCases
                 ctx.Require(s.Unconsumed().All(f => f.Event != Wire.Connect), "no CONNECT before the CLOSE", string.Join(" ", s.Unconsumed().Select(f => f.Text)));
             });
 
-    private static ConformanceCase RefreshError(string id, string title, Func<CaseContext, string> token, int code) =>
+    private static ConformanceCase RefreshError(string id, string title, Func<CaseContext, string> token, int code, string req) =>
         Define(id, Profiles.Core, title, $"REFRESH_TOKEN is answered with ERROR {code}; the connection stays open with its current identity.",
-            ["SB-AUTH-006"], async ctx =>
+            [req], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var cid = await s.SendCommandAsync(Wire.RefreshToken, Obj(("token", token(ctx))));

@@ -11,7 +11,7 @@ internal static class ChatCases
     {
         yield return Define("chat.group-include-self", Profiles.Chat, "Group message reaches every connection of the namespace incl. the sender",
             "SEND_GROUP_MESSAGE (include_self default true) is acknowledged with SEND_MESSAGE_SUCCESS and every connection of the namespace, the sender's included, receives GROUP_MESSAGE {message_id, user, data, at}.",
-            ["SB-CHAT-001", "SB-CHAT-002"], async ctx =>
+            ["SB-CHAT-001", "SB-CHAT-003", "SB-CHAT-004", "SB-ENV-016"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
@@ -31,7 +31,7 @@ internal static class ChatCases
 
         yield return Define("chat.group-exclude-self", Profiles.Chat, "include_self=false skips only the sending connection",
             "With include_self false the sending connection gets only SEND_MESSAGE_SUCCESS; the sender's other connection and other users get GROUP_MESSAGE.",
-            ["SB-CHAT-003"], async ctx =>
+            ["SB-CHAT-002"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var alice2 = await ctx.ConnectAsync("alice");
@@ -45,7 +45,7 @@ internal static class ChatCases
 
         yield return Define("chat.private-all-connections", Profiles.Chat, "Private message reaches all of the recipient's connections and nobody else",
             "SEND_PRIVATE_MESSAGE to bob: both of bob's connections get PRIVATE_MESSAGE (same seq, durable); carol and the sender's other connection get nothing.",
-            ["SB-CHAT-004", "SB-CHAT-005", "SB-DLV-001"], async ctx =>
+            ["SB-CHAT-005", "SB-DLV-003"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var alice2 = await ctx.ConnectAsync("alice");
@@ -83,13 +83,17 @@ internal static class ChatCases
             });
 
         yield return Define("chat.send-errors-use-send-message-error", Profiles.Chat, "SEND_* validation errors use SEND_MESSAGE_ERROR",
-            "SEND_GROUP_MESSAGE without data is answered with SEND_MESSAGE_ERROR 1004 (not ERROR).",
-            ["SB-CHAT-007"], async ctx =>
+            "SEND_GROUP_MESSAGE without data is answered with SEND_MESSAGE_ERROR 1004 and with empty data with SEND_MESSAGE_ERROR 1005 (not ERROR), path $.request.data.",
+            ["SB-CHAT-009", "SB-CODEC-004"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var cid = await alice.SendCommandAsync(Wire.SendGroupMessage, new JsonObject());
                 var e = await alice.ExpectErrorAsync(Err.MissingField, cid, Wire.SendMessageError);
                 ctx.RequireEqual("$.request.data", e.Str("path"), "path", e.Text);
+                cid = await alice.SendCommandAsync(Wire.SendPrivateMessage, Obj(("to", ctx.User("alice")), ("data", string.Empty)));
+                e = await alice.ExpectErrorAsync(Err.InvalidField, cid, Wire.SendMessageError);
+                ctx.RequireEqual("$.request.data", e.Str("path"), "path", e.Text);
+                await alice.ExpectNoEventAsync(Wire.GroupMessage);
             });
 
         yield return Define("ns.group-isolated", Profiles.Chat, "Group messages do not cross namespaces",
@@ -108,7 +112,7 @@ internal static class ChatCases
 
         yield return Define("ns.private-isolated", Profiles.Chat, "Private messages stay in the sender's namespace by default",
             "A private message without namespace goes to the recipient's /web connections only, not to the recipient's /app connection.",
-            ["SB-NS-002", "SB-NS-003"], async ctx =>
+            ["SB-NS-003"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bobWeb = await ctx.ConnectAsync("bob");
@@ -120,7 +124,7 @@ internal static class ChatCases
 
         yield return Define("ns.private-cross-namespace", Profiles.Chat, "Explicit namespace addresses the other namespace",
             "SEND_PRIVATE_MESSAGE with namespace \"app\" from /web reaches the recipient's /app connections (namespace field = sender's ns \"web\") and not /web.",
-            ["SB-NS-003", "SB-CHAT-008"], async ctx =>
+            ["SB-NS-003"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bobWeb = await ctx.ConnectAsync("bob");
@@ -133,7 +137,7 @@ internal static class ChatCases
 
         yield return Define("ns.streams-separate", Profiles.Chat, "Durable streams are per namespace",
             "A user's /web and /app streams have their own seq: a message to /app does not advance the /web stream.",
-            ["SB-NS-004", "SB-DLV-001"], async ctx =>
+            ["SB-NS-005"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bobApp = await ctx.ConnectAsync("bob", ns: "app");

@@ -14,7 +14,7 @@ internal static class DeliveryCases
     {
         yield return Define("dlv.seq-increasing", Profiles.Core, "Durable events carry consecutive seq per recipient stream",
             "Three private messages to bob arrive with seq 1, 2, 3 in order; a new connection's CONNECT reports seq 3.",
-            ["SB-DLV-001", "SB-DLV-002"], async ctx =>
+            ["SB-DLV-001", "SB-DLV-003", "SB-DLV-005"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
@@ -36,7 +36,7 @@ internal static class DeliveryCases
 
         yield return Define("dlv.resume-no-loss-no-dup", Profiles.Core, "Resume after a dropped connection: no loss, no duplicates",
             "bob received seq 1-2, his connection drops, seq 3-4 are acknowledged to the sender meanwhile; reconnecting with since=2&epoch replays exactly 3 and 4 in order right after CONNECT {recovered: true, missed: 2}, then live events continue with 5.",
-            ["SB-DLV-003", "SB-DLV-004", "SB-DLV-005"], async ctx =>
+            ["SB-DLV-006", "SB-DLV-002", "SB-DLV-004", "SB-DLV-015"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
@@ -67,7 +67,7 @@ internal static class DeliveryCases
 
         yield return Define("dlv.offline-delivery", Profiles.Core, "Events for an offline user are delivered on the next connect",
             "Messages acknowledged while bob is offline are replayed after CONNECT (missed = 2) on a connect without since; after RECEIVED {seq} they are not replayed again.",
-            ["SB-DLV-006", "SB-DLV-007"], async ctx =>
+            ["SB-DLV-007", "SB-DLV-009", "SB-DLV-002", "SB-CHAT-007"], async ctx =>
             {
                 var bob = await ctx.ConnectAsync("bob");
                 await bob.CloseAsync();
@@ -89,7 +89,7 @@ internal static class DeliveryCases
 
         yield return Define("dlv.wrong-epoch", Profiles.Core, "A foreign epoch -> recovered false",
             "Connecting with since and an epoch that is not the stream's gets CONNECT {recovered: false} with the real epoch.",
-            ["SB-DLV-008"], async ctx =>
+            ["SB-DLV-010"], async ctx =>
             {
                 var bob = await ctx.ConnectAsync("bob");
                 var epoch = bob.Connect!.Str("epoch");
@@ -101,7 +101,7 @@ internal static class DeliveryCases
 
         yield return Define("dlv.resume-recovered-true", Profiles.Core, "A resume with the right epoch and nothing missed is recovered",
             "Connecting with since = last seq and the stream's epoch gets CONNECT {recovered: true, missed: 0}.",
-            ["SB-DLV-003"], async ctx =>
+            ["SB-DLV-010", "SB-DLV-004"], async ctx =>
             {
                 var bob = await ctx.ConnectAsync("bob");
                 var back = await ctx.ConnectAsync("bob", configure: o => { o.Since = 0; o.Epoch = bob.Connect!.Str("epoch"); });

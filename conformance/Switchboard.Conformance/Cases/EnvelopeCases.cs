@@ -12,7 +12,7 @@ internal static class EnvelopeCases
     {
         yield return Define("env.reply-carries-cid", Profiles.Core, "A command with cid gets exactly one reply with that cid",
             "ECHO with cid \"c1\" is answered by one ECHO carrying cid \"c1\" and no seq, properties in writer order.",
-            ["SB-ENV-001", "SB-ENV-002"], async ctx =>
+            ["SB-ENV-001", "SB-ENV-002", "SB-ENV-003", "SB-ENV-004", "SB-ENV-005", "SB-ENV-012"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var reply = await s.CallAsync(Wire.CmdEcho, Obj(("data", "hello")), Wire.Echo);
@@ -24,7 +24,7 @@ internal static class EnvelopeCases
 
         yield return Define("env.no-cid-no-reply", Profiles.Core, "A command without cid gets no success reply",
             "ECHO without cid is fire-and-forget: no ECHO is sent back.",
-            ["SB-ENV-003"], async ctx =>
+            ["SB-ENV-013"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 await s.SendCommandAsync(Wire.CmdEcho, Obj(("data", "x")), withCid: false);
@@ -33,7 +33,7 @@ internal static class EnvelopeCases
 
         yield return Define("env.no-cid-error-sent", Profiles.Core, "Errors are sent even without cid",
             "An unknown command without cid still gets ERROR 1003 (without cid).",
-            ["SB-ENV-003"], async ctx =>
+            ["SB-ENV-013"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 await s.SendTextAsync("{\"command\":\"NO_SUCH_COMMAND\"}");
@@ -43,7 +43,7 @@ internal static class EnvelopeCases
 
         yield return Define("env.property-order-free", Profiles.Core, "Readers accept any property order",
             "{\"request\":{...},\"cid\":...,\"command\":\"ECHO\"} is processed like the canonical order.",
-            ["SB-ENV-004"], async ctx =>
+            ["SB-ENV-006"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 await s.SendTextAsync("{\"request\":{\"data\":\"reordered\"},\"cid\":\"r1\",\"command\":\"ECHO\"}");
@@ -53,7 +53,7 @@ internal static class EnvelopeCases
 
         yield return Define("env.unknown-properties-ignored", Profiles.Core, "Unknown properties are ignored",
             "Unknown top-level and request properties do not cause an error.",
-            ["SB-ENV-005"], async ctx =>
+            ["SB-ENV-009"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 await s.SendTextAsync("{\"command\":\"ECHO\",\"cid\":\"u1\",\"x_future\":{\"a\":1},\"request\":{\"data\":\"ok\",\"x_more\":[1,2]}}");
@@ -62,31 +62,41 @@ internal static class EnvelopeCases
             });
 
         yield return Define("env.cid-too-long", Profiles.Core, "A cid longer than 64 characters is invalid",
-            "A cid of 65 characters is rejected with ERROR 1005 (or 1008) and the connection stays open.",
-            ["SB-ENV-006"], async ctx =>
+            "A cid of 65 characters or a non-string cid is answered with ERROR 1005 path $.cid and no cid; the command is not executed.",
+            ["SB-ENV-007"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var cid = new string('c', 65);
-                await s.SendTextAsync($"{{\"command\":\"ECHO\",\"cid\":\"{cid}\",\"request\":{{\"data\":\"x\"}}}}");
-                var err = await s.ExpectAsync(Wire.Error);
-                ctx.Require(err.Int("code") is Err.InvalidField or Err.InvalidEnvelope, "ERROR code 1005 INVALID_FIELD (or 1008)", err.Text);
+                foreach (var text in new[] { $"{{\"command\":\"ECHO\",\"cid\":\"{cid}\",\"request\":{{\"data\":\"x\"}}}}", "{\"command\":\"ECHO\",\"cid\":7,\"request\":{\"data\":\"x\"}}" })
+                {
+                    await s.SendTextAsync(text);
+                    var err = await s.ExpectAsync(null, null, "ERROR 1005 $.cid");
+                    ctx.Require(err.Event == Wire.Error && err.Int("code") == Err.InvalidField && err.Str("path") == "$.cid" && err.Cid is null, "ERROR 1005 with path $.cid and no cid", err.Text);
+                    await s.ExpectNoEventAsync(Wire.Echo, null, "an ECHO (the command must not run)");
+                }
+
                 await AssertStillOpenAsync(ctx, s);
             });
 
         // Bad input: every class gets its exact code, the connection stays open, nobody else sees anything.
-        yield return Bad("codec.malformed-json", "Malformed JSON -> 1001", "{\"command\":\"ECHO\",", Err.MalformedJson, null, ["SB-CODEC-001"]);
-        yield return Bad("codec.unknown-command", "Unknown command -> 1003 (cid echoed)", "{\"command\":\"FLY_TO_MOON\",\"cid\":\"k1\"}", Err.UnknownCommand, null, ["SB-CODEC-003"], cid: "k1");
-        yield return Bad("codec.missing-field", "Missing required field -> 1004 with path", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{}}", Err.MissingField, "$.request.data", ["SB-CODEC-004"], cid: "k1");
-        yield return Bad("codec.missing-command", "Missing command -> 1004 or 1008", "{\"cid\":\"k1\",\"request\":{}}", Err.MissingField, null, ["SB-CODEC-004"], alternative: Err.InvalidEnvelope);
-        yield return Bad("codec.wrong-type", "Wrong field type -> 1005 with path", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{\"data\":42}}", Err.InvalidField, "$.request.data", ["SB-CODEC-005"], cid: "k1");
-        yield return Bad("codec.out-of-range", "Out-of-range value -> 1005 with path", "{\"command\":\"SET_TIMER\",\"cid\":\"k1\",\"request\":{\"delay_ms\":0}}", Err.InvalidField, "$.request.delay_ms", ["SB-CODEC-005"], cid: "k1");
-        yield return Bad("codec.not-an-object", "Envelope not an object -> 1008", "[\"ECHO\"]", Err.InvalidEnvelope, null, ["SB-CODEC-008"]);
-        yield return Bad("codec.command-not-string", "command not a string -> 1008", "{\"command\":17,\"cid\":\"k1\"}", Err.InvalidEnvelope, null, ["SB-CODEC-008"]);
-        yield return Bad("codec.request-not-object", "request not an object -> 1008", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":\"hi\"}", Err.InvalidEnvelope, null, ["SB-CODEC-008"]);
+        yield return Bad("codec.malformed-json", "Malformed JSON -> 1001", "{\"command\":\"ECHO\",", Err.MalformedJson, null, ["SB-CODEC-001"], noCid: true);
+        yield return Bad("codec.unknown-command", "Unknown command -> 1003 (cid echoed)", "{\"command\":\"FLY_TO_MOON\",\"cid\":\"k1\"}", Err.UnknownCommand, null, ["SB-CODEC-003", "SB-CODEC-013"], cid: "k1", command: "FLY_TO_MOON");
+        yield return Bad("codec.missing-field", "Missing required field -> 1004 with path", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{}}", Err.MissingField, "$.request.data", ["SB-CODEC-004", "SB-CODEC-014", "SB-ECHO-002"], cid: "k1", command: "ECHO");
+        yield return Bad("codec.missing-command", "Missing command -> 1004 $.command", "{\"cid\":\"k1\",\"request\":{}}", Err.MissingField, "$.command", ["SB-CODEC-004"], cid: "k1");
+        yield return Bad("codec.wrong-type", "Wrong field type -> 1005 with path", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{\"data\":42}}", Err.InvalidField, "$.request.data", ["SB-CODEC-005", "SB-ECHO-002"], cid: "k1", command: "ECHO");
+        yield return Bad("codec.out-of-range", "Out-of-range value -> 1005 with path", "{\"command\":\"SET_TIMER\",\"cid\":\"k1\",\"request\":{\"delay_ms\":0}}", Err.InvalidField, "$.request.delay_ms", ["SB-CODEC-006", "SB-TIMER-003"], cid: "k1", command: "SET_TIMER");
+        yield return Bad("codec.not-an-object", "Envelope not an object -> 1008 $", "[\"ECHO\"]", Err.InvalidEnvelope, "$", ["SB-CODEC-007"], noCid: true);
+        yield return Bad("codec.null-envelope", "Envelope null -> 1008 $", "null", Err.InvalidEnvelope, "$", ["SB-CODEC-007"], noCid: true);
+        yield return Bad("codec.empty-frame", "Empty text frame -> 1001", string.Empty, Err.MalformedJson, null, ["SB-CODEC-001"], noCid: true);
+        yield return Bad("codec.trailing-garbage", "Trailing garbage after the object -> 1001", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{\"data\":\"x\"}} x", Err.MalformedJson, null, ["SB-CODEC-001"], noCid: true);
+        yield return Bad("codec.timer-too-long", "delay_ms above 86400000 -> 1005", "{\"command\":\"SET_TIMER\",\"cid\":\"k1\",\"request\":{\"delay_ms\":86400001}}", Err.InvalidField, "$.request.delay_ms", ["SB-TIMER-003"], cid: "k1");
+        yield return Bad("codec.non-integral", "A non-integral number for an integer -> 1005", "{\"command\":\"SET_TIMER\",\"cid\":\"k1\",\"request\":{\"delay_ms\":1.5}}", Err.InvalidField, "$.request.delay_ms", ["SB-CODEC-005"], cid: "k1");
+        yield return Bad("codec.command-not-string", "command not a string -> 1008 $.command", "{\"command\":17,\"cid\":\"k1\"}", Err.InvalidEnvelope, "$.command", ["SB-CODEC-008", "SB-CODEC-013"], cid: "k1");
+        yield return Bad("codec.request-not-object", "request not an object -> 1008 $.request", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":\"hi\"}", Err.InvalidEnvelope, "$.request", ["SB-CODEC-009"], cid: "k1", command: "ECHO");
 
         yield return Define("codec.invalid-utf8", Profiles.Core, "Invalid UTF-8 in a text frame -> 1002",
-            "A text frame that is not valid UTF-8 gets ERROR 1002 INVALID_UTF8 (or the WebSocket close 1007 mandated by RFC 6455); other users see nothing.",
-            ["SB-CODEC-002"], async ctx =>
+            "A text frame that is not valid UTF-8 gets ERROR 1002 INVALID_UTF8 and the connection stays open; other users see nothing.",
+            ["SB-CODEC-002", "SB-CODEC-012"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
@@ -98,21 +108,22 @@ internal static class EnvelopeCases
             });
 
         yield return Define("codec.binary-frame", Profiles.Core, "A binary frame -> CLOSE 4400",
-            "Binary frames are not part of switchboard.v1.json: the server sends CLOSE 4400 (not retryable) and closes with 4400.",
-            ["SB-CODEC-007", "SB-CLOSE-001"], async ctx =>
+            "A binary frame gets ERROR 1007 BINARY_NOT_SUPPORTED, then CLOSE 4400 (not retryable) and the close 4400.",
+            ["SB-CODEC-010", "SB-CLOSE-001", "SB-CLOSE-002"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 await s.SendBinaryAsync([1, 2, 3, 4]);
+                await s.ExpectErrorAsync(Err.BinaryNotSupported);
                 var close = await s.ExpectServerCloseAsync(CloseCodes.ProtocolError);
                 ctx.RequireEqual(false, close.Bool("retryable"), "CLOSE retryable", close.Text);
             });
 
         yield return Define("echo.roundtrip", Profiles.Core, "ECHO returns data unchanged",
             "ECHO returns the exact string, including non-ASCII characters, escapes and an empty string.",
-            ["SB-ECHO-001"], async ctx =>
+            ["SB-ECHO-001", "SB-ECHO-003", "SB-ENV-017"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
-                foreach (var data in new[] { "hello", "你好，世界 ✓ \"quoted\" \\ \n tab\t", string.Empty })
+                foreach (var data in new[] { "hello", "你好，世界 ✓ \"quoted\" \\ \n tab\t \u0001 😀 \u2028", string.Empty })
                 {
                     var reply = await s.CallAsync(Wire.CmdEcho, Obj(("data", data)), Wire.Echo);
                     ctx.RequireEqual(data, reply.Str("data"), "ECHO data", reply.Text);
@@ -120,29 +131,38 @@ internal static class EnvelopeCases
             });
 
         yield return Define("echo.near-limit", Profiles.Core, "A frame just under max_message_bytes is accepted",
-            "An ECHO frame of max_message_bytes - 16 bytes is answered.",
-            ["SB-ECHO-001", "SB-LIM-001"], async ctx =>
+            "An ECHO frame of exactly max_message_bytes bytes is answered.",
+            ["SB-LIM-001", "SB-LIM-006"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var max = (int)Math.Min(ctx.Server.MaxMessageBytes ?? 65536, 1_000_000);
                 var overhead = Encoding.UTF8.GetByteCount("{\"command\":\"ECHO\",\"cid\":\"c1\",\"request\":{\"data\":\"\"}}");
-                var data = new string('x', max - overhead - 16);
+                var data = new string('x', max - overhead);
                 var reply = await s.CallAsync(Wire.CmdEcho, Obj(("data", data)), Wire.Echo);
                 ctx.RequireEqual(data.Length, reply.Str("data")?.Length ?? -1, "length of ECHO data");
             }, snapshot: SnapshotMode.None);
     }
 
-    private static ConformanceCase Bad(string id, string title, string input, int code, string? path, string[] reqs, string? cid = null, int? alternative = null) =>
+    private static ConformanceCase Bad(string id, string title, string input, int code, string? path, string[] reqs, string? cid = null, string? command = null, bool noCid = false) =>
         Define(id, Profiles.Core, title,
             $"The frame {input} gets ERROR {code}{(path is null ? string.Empty : $" with path {path}")}{(cid is null ? string.Empty : $" and cid \"{cid}\"")}; the connection stays open and other users receive nothing.",
-            [.. reqs, "SB-CODEC-010"], async ctx =>
+            [.. reqs, "SB-CODEC-012", "SB-CODEC-015", "SB-CODEC-016"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
                 await s.SendTextAsync(input);
                 var err = await s.ExpectAsync(Wire.Error, null, $"ERROR {code}");
-                ctx.Require(err.Int("code") == code || (alternative is not null && err.Int("code") == alternative), $"ERROR code {code}" + (alternative is null ? string.Empty : $" (or {alternative})"), err.Text);
-                ctx.Require(!string.IsNullOrEmpty(err.Str("error")), "ERROR carries the error name", err.Text);
+                ctx.RequireEqual((long)code, err.Int("code"), "ERROR code", err.Text);
+                ctx.RequireEqual(Err.Names[code], err.Str("error"), "ERROR error (registry name)", err.Text);
+                if (command is not null)
+                {
+                    ctx.RequireEqual(command, err.Str("command"), "ERROR command", err.Text);
+                }
+
+                if (noCid)
+                {
+                    ctx.Require(err.Cid is null, "the ERROR carries no cid", err.Text);
+                }
                 if (path is not null)
                 {
                     ctx.RequireEqual(path, err.Str("path"), "ERROR path", err.Text);

@@ -12,7 +12,7 @@ internal static class HandshakeCases
     {
         yield return Define("hs.connect-greeting", Profiles.Core, "CONNECT is the first frame and carries every advertised field",
             "The first frame after the upgrade is CONNECT (no cid, no seq) with client_id, user, namespace, protocol, server, epoch, seq, recovered, missed, the keepalive/limit values and capabilities.",
-            ["SB-HS-001"], async ctx =>
+            ["SB-HS-006", "SB-HS-007", "SB-HS-009", "SB-NS-001", "SB-ENV-002", "SB-DLV-005"], async ctx =>
             {
                 var s = await ctx.OpenAsync(new ConnectOptions { Token = ctx.Tokens.Mint(ctx.User("alice"), "agent", "Alice A"), Label = "alice" }, ctx.User("alice"));
                 var first = await s.ExpectAsync(null, null, "the first frame");
@@ -33,13 +33,13 @@ internal static class HandshakeCases
                     ctx.Require(first.Int(field) is > 0, $"response.{field} is a positive integer", first.Text);
                 }
 
-                ctx.Require(first.R("capabilities") is JsonArray, "response.capabilities is an array of strings", first.Text);
+                ctx.Require(first.R("capabilities") is JsonArray caps && caps.All(c => c is JsonValue v && v.TryGetValue<string>(out var n) && n is "chat" or "rooms-history" or "service-desk" or "backend-api" or "presence"), "response.capabilities is an array of known capability names", first.Text);
                 ctx.Require(HasWriterOrder(first.Text), "envelope properties in the order event, cid, seq, response", first.Text);
             });
 
         yield return Define("hs.default-name-role", Profiles.Core, "name defaults to sub and role to user",
             "A token without name and role claims connects as {id: sub, name: sub, role: \"user\"}.",
-            ["SB-AUTH-002"], async ctx =>
+            ["SB-AUTH-007", "SB-AUTH-008"], async ctx =>
             {
                 var s = await ctx.OpenAsync(new ConnectOptions { Token = ctx.Tokens.Mint(ctx.User("dora"), role: null), Label = "dora" }, ctx.User("dora"));
                 var c = await s.ExpectAsync(Wire.Connect);
@@ -57,15 +57,16 @@ internal static class HandshakeCases
 
         yield return Define("hs.no-subprotocol", Profiles.Core, "No subprotocol offered = v1",
             "A client that offers no subprotocol (a browser, the seeds) is accepted and greeted with CONNECT.",
-            ["SB-HS-003"], async ctx =>
+            ["SB-HS-004"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice", configure: o => o.Subprotocols = []);
                 ctx.RequireEqual(Wire.Subprotocol, s.Connect!.Str("protocol"), "CONNECT protocol");
+                ctx.Require(string.IsNullOrEmpty(s.SubProtocol), "no Sec-WebSocket-Protocol header in the 101 response", s.SubProtocol ?? string.Empty);
             });
 
         yield return Define("hs.unsupported-subprotocol", Profiles.Core, "Only unsupported subprotocols -> HTTP 400 problem+json 1010",
             "If the client offers subprotocols and none is supported, the upgrade is rejected with HTTP 400, problem+json, code 1010 UNSUPPORTED_PROTOCOL.",
-            ["SB-HS-004"], async ctx =>
+            ["SB-HS-003"], async ctx =>
             {
                 var r = await ctx.RawUpgradeAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Subprotocols = ["switchboard.v9.json", "chat"] });
                 ctx.RequireEqual(400, r.Status, "HTTP status of the upgrade response", r.Body);
@@ -76,7 +77,7 @@ internal static class HandshakeCases
 
         yield return Define("hs.app-namespace", Profiles.Core, "/app is the second namespace",
             "Connecting to /app greets with CONNECT namespace \"app\".",
-            ["SB-NS-001"], async ctx =>
+            ["SB-HS-001", "SB-NS-001"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice", ns: "app");
                 ctx.RequireEqual("app", s.Connect!.Str("namespace"), "CONNECT namespace", s.Connect.Text);
@@ -92,7 +93,7 @@ internal static class HandshakeCases
 
         yield return Define("hs.origin-absent-allowed", Profiles.Core, "Upgrade without Origin is allowed",
             "A non-browser client sending no Origin header is never rejected for its origin.",
-            ["SB-HS-005"], async ctx =>
+            ["SB-HS-005", "SB-HS-011"], async ctx =>
             {
                 var r = await ctx.RawUpgradeAsync(new ConnectOptions { Token = ctx.TokenFor("alice") });
                 ctx.RequireEqual(101, r.Status, "HTTP status of the upgrade response", r.Body);
@@ -101,7 +102,7 @@ internal static class HandshakeCases
 
         yield return Define("hs.origin-forbidden", Profiles.Core, "Origin outside the allow-list -> HTTP 403",
             "When an allow-list is configured, an Origin not in it gets HTTP 403 on the upgrade.",
-            ["SB-HS-006"], async ctx =>
+            ["SB-HS-005"], async ctx =>
             {
                 if (!ctx.Options.OriginAllowListConfigured || ctx.Options.ForbiddenOrigin is null)
                 {
@@ -111,6 +112,7 @@ internal static class HandshakeCases
 
                 var r = await ctx.RawUpgradeAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Origin = ctx.Options.ForbiddenOrigin });
                 ctx.RequireEqual(403, r.Status, "HTTP status of the upgrade response", r.Body);
+                ctx.RequireEqual(2004L, Jq.Int(r.Json, "code"), "problem code", r.Body);
             });
     }
 }

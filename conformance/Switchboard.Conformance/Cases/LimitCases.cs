@@ -12,7 +12,7 @@ internal static class LimitCases
     {
         yield return Define("ka.ping", Profiles.Core, "The server sends PING every ping_interval_ms",
             "Within ping_interval_ms (+ margin) the server sends PING {at} without cid or seq; answering PONG produces no reply.",
-            ["SB-KA-001", "SB-KA-002"], async ctx =>
+            ["SB-KA-001", "SB-KA-002", "SB-ENV-016"], async ctx =>
             {
                 var wait = ctx.DerivedWait(ctx.Server.PingIntervalMs, "ping_interval_ms", TimeSpan.FromSeconds(2));
                 if (wait is null)
@@ -66,8 +66,8 @@ internal static class LimitCases
             }, snapshot: SnapshotMode.None);
 
         yield return Define("lim.oversized-frame", Profiles.Core, "A frame over max_message_bytes -> CLOSE 4413",
-            "A text frame of max_message_bytes + 1 bytes gets CLOSE 4413 (not retryable) and close code 4413; other users are unaffected.",
-            ["SB-LIM-001", "SB-CLOSE-001"], async ctx =>
+            "A text frame of max_message_bytes + 1 bytes gets ERROR 1006, CLOSE 4413 (not retryable) and close code 4413; other users are unaffected.",
+            ["SB-CODEC-011", "SB-CLOSE-001", "SB-LIM-006"], async ctx =>
             {
                 var max = ctx.Server.MaxMessageBytes ?? 0;
                 ctx.Require(max > 0, "CONNECT advertises max_message_bytes", "absent");
@@ -83,6 +83,7 @@ internal static class LimitCases
                 var suffix = "\"}}";
                 var text = prefix + new string('x', (int)max + 1 - prefix.Length - suffix.Length) + suffix;
                 await s.SendTextAsync(text);
+                await s.ExpectErrorAsync(Err.MessageTooLarge);
                 var close = await s.ExpectServerCloseAsync(CloseCodes.MessageTooBig);
                 ctx.RequireEqual(false, close.Bool("retryable"), "CLOSE retryable", close.Text);
                 await AssertStillOpenAsync(ctx, bob);
@@ -90,7 +91,7 @@ internal static class LimitCases
 
         yield return Define("lim.rate-limited", Profiles.Core, "Commands over the rate limit -> ERROR 5001 with cid",
             "Sending burst + rate + 10 ECHOs at once: every cid is answered exactly once, the excess with ERROR 5001 RATE_LIMITED carrying the cid; the connection stays open.",
-            ["SB-LIM-002"], async ctx =>
+            ["SB-LIM-002", "SB-LIM-006"], async ctx =>
             {
                 var burst = ctx.Server.RateLimitBurst ?? 0;
                 var rate = ctx.Server.RateLimitPerSecond ?? 0;
@@ -147,7 +148,7 @@ internal static class LimitCases
 
         yield return Define("lim.slow-consumer", Profiles.Core, "A consumer that stops reading is closed with 4499 and recovers by resume",
             "While bob does not read, pushes to him overflow the server's send queue: the connection is closed (CLOSE 4499) and a resume with since recovers every durable event.",
-            ["SB-LIM-004", "SB-DLV-003"], async ctx =>
+            ["SB-LIM-004", "SB-LIM-005"], async ctx =>
             {
                 var bob = await ctx.ConnectAsync("bob");
                 var epoch = bob.Connect!.Str("epoch");

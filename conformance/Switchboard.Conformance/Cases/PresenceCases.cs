@@ -14,7 +14,7 @@ internal static class PresenceCases
     {
         yield return Define("pres.online-list", Profiles.Presence, "GET_ONLINE_LIST lists online users with connection counts",
             "GET_ONLINE_LIST replies ONLINE_LIST {namespace, users: [{id, name, role, connections}]} including the caller and other online users of the namespace only.",
-            ["SB-PRES-001"], async ctx =>
+            ["SB-PRES-001", "SB-PRES-008"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 await ctx.ConnectAsync("bob");
@@ -31,7 +31,7 @@ internal static class PresenceCases
 
         yield return Define("pres.online-subscribe", Profiles.Presence, "Subscribers get ONLINE on first connect and last disconnect",
             "After GET_ONLINE_LIST {subscribe: true}, bob's first connection produces ONLINE {online: true, connections: 1}; his second connection none; closing both produces one ONLINE {online: false}.",
-            ["SB-PRES-002", "SB-PRES-003"], async ctx =>
+            ["SB-PRES-002", "SB-PRES-003", "SB-PRES-004"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 await alice.CallAsync(Wire.GetOnlineList, Obj(("subscribe", true)), Wire.OnlineList);
@@ -62,7 +62,7 @@ internal static class PresenceCases
 
         yield return Define("pres.full-list", Profiles.Presence, "full_list subscribers get ONLINE_LIST on every change",
             "After GET_ONLINE_LIST {subscribe: true, full_list: true}, a new user's connection pushes ONLINE_LIST (no cid) that includes the new user.",
-            ["SB-PRES-004"], async ctx =>
+            ["SB-PRES-005"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 await alice.CallAsync(Wire.GetOnlineList, Obj(("subscribe", true), ("full_list", true)), Wire.OnlineList);
@@ -73,7 +73,7 @@ internal static class PresenceCases
 
         yield return Define("pres.namespace-isolated", Profiles.Presence, "ONLINE does not cross namespaces",
             "A /web subscriber gets no ONLINE when a user connects to /app.",
-            ["SB-PRES-005", "SB-NS-002"], async ctx =>
+            ["SB-NS-002"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 await alice.CallAsync(Wire.GetOnlineList, Obj(("subscribe", true)), Wire.OnlineList);
@@ -83,7 +83,7 @@ internal static class PresenceCases
 
         yield return Define("pres.agents-see-visitors", Profiles.Presence, "Agents get ONLINE for visitors in every namespace",
             "An agent connection (no subscription) receives ONLINE when a visitor comes online and goes offline, also across namespaces.",
-            ["SB-PRES-006"], async ctx =>
+            ["SB-PRES-006", "SB-NS-006"], async ctx =>
             {
                 var agent = await ctx.ConnectAsync("agent", "agent");
                 var visitor = await ctx.ConnectAsync("visitor", "visitor", ns: "app");

@@ -11,7 +11,7 @@ internal static class RoomCases
     {
         yield return Define("room.join-enter", Profiles.RoomsHistory, "JOIN_ROOM broadcasts ROOM_ENTER and replies ROOM_STATE",
             "Joining sends ROOM_ENTER {room, user, at} to every member including the joiner and replies ROOM_STATE {room, members, seq, recovered, missed}.",
-            ["SB-ROOM-001", "SB-ROOM-002"], async ctx =>
+            ["SB-ROOM-002", "SB-ROOM-003"], async ctx =>
             {
                 var room = ctx.Room("lobby");
                 var alice = await ctx.ConnectAsync("alice");
@@ -22,18 +22,19 @@ internal static class RoomCases
                 ctx.RequireEqual(0L, st.Int("seq"), "ROOM_STATE seq of a new room", st.Text);
                 await alice.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("alice"));
                 var st2 = await bob.CallAsync(Wire.JoinRoom, Obj(("room", room)), Wire.RoomState);
-                ctx.Require(st2.R("members") is JsonArray { Count: 2 }, "ROOM_STATE members = [alice, bob]", st2.Text);
-                foreach (var s in new[] { alice, bob })
-                {
-                    var e = await s.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("bob"));
-                    ctx.RequireEqual(room, e.Str("room"), "ROOM_ENTER room", e.Text);
-                    RequireTimestamp(ctx, e, "at");
-                }
+                var ids = (st2.R("members") as JsonArray)?.Select(m => Jq.Str(m, "id")).ToList() ?? [];
+                ctx.Require(ids.SequenceEqual(new[] { ctx.User("alice"), ctx.User("bob") }.Order(StringComparer.Ordinal)), "ROOM_STATE members = [alice, bob] sorted by id", st2.Text);
+                var bobEnter = await bob.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("bob"));
+                ctx.Require(bobEnter.Ordinal > st2.Ordinal, "the joining connection gets ROOM_ENTER after its ROOM_STATE", bobEnter.Text);
+                var e = await alice.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("bob"));
+                ctx.RequireEqual(room, e.Str("room"), "ROOM_ENTER room", e.Text);
+                RequireTimestamp(ctx, e, "at");
+                ctx.RequireEqual(bobEnter.Str("at"), e.Str("at"), "the same ROOM_ENTER for every member");
             });
 
         yield return Define("room.message-broadcast", Profiles.RoomsHistory, "Room messages reach members only, incl. the sender",
             "SEND_ROOM_MESSAGE is acknowledged with SEND_MESSAGE_SUCCESS (seq = room_seq) and every member connection (sender included) gets ROOM_MESSAGE; non-members get nothing.",
-            ["SB-ROOM-003", "SB-ROOM-004"], async ctx =>
+            ["SB-ROOM-009", "SB-ROOM-010", "SB-ROOM-017"], async ctx =>
             {
                 var room = ctx.Room("lobby");
                 var alice = await ctx.ConnectAsync("alice");
@@ -46,6 +47,13 @@ internal static class RoomCases
                 foreach (var s in new[] { alice, bob })
                 {
                     var m = await s.ExpectAsync(Wire.RoomMessage);
+                    ctx.Require(m.Seq is null, "ROOM_MESSAGE carries no envelope seq", m.Text);
+                    ctx.RequireEqual(ok.Str("at"), m.Str("at"), "ROOM_MESSAGE at equals the acknowledged at", m.Text);
+                    if (s == alice)
+                    {
+                        ctx.Require(m.Ordinal > ok.Ordinal, "the sender gets SEND_MESSAGE_SUCCESS before its ROOM_MESSAGE copy", m.Text);
+                    }
+
                     ctx.RequireEqual(ok.Str("message_id"), m.Str("message_id"), "ROOM_MESSAGE message_id", m.Text);
                     ctx.RequireEqual(1L, m.Int("room_seq"), "ROOM_MESSAGE room_seq", m.Text);
                     ctx.RequireEqual("hello room", m.Str("data"), "ROOM_MESSAGE data", m.Text);
@@ -58,7 +66,7 @@ internal static class RoomCases
 
         yield return Define("room.leave", Profiles.RoomsHistory, "LEAVE_ROOM -> ACK and ROOM_LEAVE reason left",
             "LEAVE_ROOM is acknowledged with ACK; remaining members get ROOM_LEAVE {reason: \"left\"}; the leaver no longer receives room messages.",
-            ["SB-ROOM-005"], async ctx =>
+            ["SB-ROOM-006"], async ctx =>
             {
                 var room = ctx.Room("lobby");
                 var alice = await ctx.ConnectAsync("alice");
@@ -69,13 +77,14 @@ internal static class RoomCases
                 ctx.RequireEqual(Wire.LeaveRoom, ack.Str("command"), "ACK command", ack.Text);
                 var l = await alice.ExpectAsync(Wire.RoomLeave, f => f.Str("user.id") == ctx.User("bob"));
                 ctx.RequireEqual("left", l.Str("reason"), "ROOM_LEAVE reason", l.Text);
+                await bob.ExpectNoEventAsync(Wire.RoomLeave, null, "a ROOM_LEAVE on the leaving connection");
                 await alice.CallAsync(Wire.SendRoomMessage, Obj(("room", room), ("data", "after")), Wire.SendMessageSuccess);
                 await bob.ExpectNoEventAsync(Wire.RoomMessage);
             });
 
         yield return Define("room.disconnect-leave", Profiles.RoomsHistory, "Disconnect of the last connection -> ROOM_LEAVE reason disconnected",
             "When a member's last connection drops, the others get ROOM_LEAVE {reason: \"disconnected\"}.",
-            ["SB-ROOM-006"], async ctx =>
+            ["SB-ROOM-015", "SB-CLOSE-004"], async ctx =>
             {
                 var room = ctx.Room("lobby");
                 var alice = await ctx.ConnectAsync("alice");
@@ -85,11 +94,13 @@ internal static class RoomCases
                 await bob.CloseAsync();
                 var l = await alice.ExpectAsync(Wire.RoomLeave, f => f.Str("user.id") == ctx.User("bob"));
                 ctx.RequireEqual("disconnected", l.Str("reason"), "ROOM_LEAVE reason", l.Text);
+                ctx.Require(bob.Unconsumed().All(f => f.Event != Wire.Close), "no CLOSE event when the client closes", string.Join(" ", bob.Unconsumed().Select(f => f.Text)));
+                ctx.RequireEqual(CloseCodes.Normal, bob.Closed?.Code, "the server completes the client's close handshake (1000 echoed)");
             });
 
         yield return Define("room.enter-once-per-user", Profiles.RoomsHistory, "ROOM_ENTER/ROOM_LEAVE only for a user's first/last connection",
             "A second connection of the same user joining does not broadcast ROOM_ENTER again; closing one of two does not broadcast ROOM_LEAVE.",
-            ["SB-ROOM-007"], async ctx =>
+            ["SB-ROOM-005"], async ctx =>
             {
                 var room = ctx.Room("lobby");
                 var alice = await ctx.ConnectAsync("alice");
@@ -106,7 +117,7 @@ internal static class RoomCases
 
         yield return Define("room.not-in-room", Profiles.RoomsHistory, "Sending to or leaving a room one is not in -> 3002",
             "SEND_ROOM_MESSAGE to a room not joined gets SEND_MESSAGE_ERROR 3002; LEAVE_ROOM gets ERROR 3002.",
-            ["SB-ROOM-008"], async ctx =>
+            ["SB-ROOM-007", "SB-ROOM-008"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var cid = await alice.SendCommandAsync(Wire.SendRoomMessage, Obj(("room", ctx.Room("elsewhere")), ("data", "x")));
@@ -117,7 +128,7 @@ internal static class RoomCases
 
         yield return Define("room.invalid-name", Profiles.RoomsHistory, "An invalid room name -> ERROR 3003",
             "JOIN_ROOM with a name outside [A-Za-z0-9_.:-]{1,64} gets ERROR 3003 INVALID_ROOM.",
-            ["SB-ROOM-009"], async ctx =>
+            ["SB-ROOM-001"], async ctx =>
             {
                 var alice = await ctx.ConnectAsync("alice");
                 var cid = await alice.SendCommandAsync(Wire.JoinRoom, Obj(("room", "no spaces/allowed")));
@@ -126,7 +137,7 @@ internal static class RoomCases
 
         yield return Define("room.history-since", Profiles.RoomsHistory, "JOIN_ROOM with since replays newer messages before ROOM_STATE",
             "After messages 1..3, JOIN_ROOM {since: 1} replays room_seq 2 and 3 in order, then ROOM_STATE {seq: 3, missed: 2, recovered: true}.",
-            ["SB-ROOM-010", "SB-ROOM-011"], async ctx =>
+            ["SB-ROOM-012", "SB-ROOM-011"], async ctx =>
             {
                 var room = ctx.Room("history");
                 var alice = await ctx.ConnectAsync("alice");
@@ -143,7 +154,7 @@ internal static class RoomCases
                 ctx.RequireEqual(2L, m2.Int("room_seq"), "first replayed room_seq", m2.Text);
                 ctx.RequireEqual(3L, m3.Int("room_seq"), "second replayed room_seq", m3.Text);
                 var st = await bob.ExpectAsync(Wire.RoomState, f => f.Cid == cid);
-                ctx.Require(st.OffsetMs >= m3.OffsetMs, "ROOM_STATE after the replayed messages", st.Text);
+                ctx.Require(st.Ordinal > m3.Ordinal, "ROOM_STATE after the replayed messages", st.Text);
                 ctx.RequireEqual(3L, st.Int("seq"), "ROOM_STATE seq", st.Text);
                 ctx.RequireEqual(2L, st.Int("missed"), "ROOM_STATE missed", st.Text);
                 ctx.RequireEqual(true, st.Bool("recovered"), "ROOM_STATE recovered", st.Text);
@@ -152,7 +163,7 @@ internal static class RoomCases
 
         yield return Define("room.join-without-since-no-replay", Profiles.RoomsHistory, "JOIN_ROOM without since replays nothing",
             "JOIN_ROOM without since gets ROOM_STATE {missed: 0} and no old ROOM_MESSAGE.",
-            ["SB-ROOM-010"], async ctx =>
+            ["SB-ROOM-013"], async ctx =>
             {
                 var room = ctx.Room("history");
                 var alice = await ctx.ConnectAsync("alice");

@@ -30,7 +30,7 @@ internal static partial class ServiceDeskCases
     {
         yield return Define("cs.request-service", Profiles.ServiceDesk, "REQUEST_SERVICE queues the visitor and announces QIANGDAN",
             "REQUEST_SERVICE is answered with CONVERSATION {state: waiting, visitor, topic, position} (durable); every online agent connection in both namespaces gets QIANGDAN {state: waiting}.",
-            ["SB-CS-001", "SB-CS-002"], async ctx =>
+            ["SB-CS-002", "SB-CS-005", "SB-NS-006", "SB-ENV-015"], async ctx =>
             {
                 var agentWeb = await Agent(ctx, "agent1");
                 var agentApp = await Agent(ctx, "agent2", "app");
@@ -56,7 +56,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.already-in-service", Profiles.ServiceDesk, "A second REQUEST_SERVICE -> ERROR 4008",
             "A visitor with an open conversation gets ERROR 4008 ALREADY_IN_SERVICE.",
-            ["SB-CS-003"], async ctx =>
+            ["SB-CS-004"], async ctx =>
             {
                 var (v, _) = await QueueAsync(ctx);
                 var cid = await v.SendCommandAsync(Wire.RequestService, Obj(("topic", "again")));
@@ -65,7 +65,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.grab", Profiles.ServiceDesk, "GRAB assigns the conversation and withdraws the offer",
             "GRAB answers CONVERSATION {state: active, agent: me}; the visitor gets CONVERSATION active; every agent gets QIANGDAN {state: taken, agent}.",
-            ["SB-CS-004", "SB-CS-005"], async ctx =>
+            ["SB-CS-007", "SB-CS-010"], async ctx =>
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
@@ -84,7 +84,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.grab-race", Profiles.ServiceDesk, "Concurrent GRABs: exactly one winner",
             "8 agents GRAB the same conversation at once: exactly one gets CONVERSATION active, the 7 others get ERROR 4002 GRAB_LOST; the visitor sees one agent.",
-            ["SB-CS-006"], async ctx =>
+            ["SB-CS-008"], async ctx =>
             {
                 var agents = new List<WsSession>();
                 for (var i = 1; i <= 8; i++)
@@ -111,7 +111,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.grab-unknown", Profiles.ServiceDesk, "GRAB of an unknown conversation -> ERROR 4001",
             "GRAB with an id that does not exist gets ERROR 4001 CONVERSATION_NOT_FOUND.",
-            ["SB-CS-007"], async ctx =>
+            ["SB-CS-009"], async ctx =>
             {
                 var a = await Agent(ctx);
                 var cid = await a.SendCommandAsync(Wire.Grab, Obj(("conversation_id", "no-such-conversation-" + ctx.Nonce)));
@@ -120,7 +120,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.role-forbidden", Profiles.ServiceDesk, "Commands outside the role -> ERROR 2004, connection stays open",
             "A visitor's GRAB, a user's REQUEST_SERVICE and a visitor's GET_DAY_ACCESS get ERROR 2004 FORBIDDEN; the connection stays open.",
-            ["SB-AUTH-008", "SB-CS-008"], async ctx =>
+            ["SB-AUTH-016"], async ctx =>
             {
                 var v = await Visitor(ctx);
                 var cid = await v.SendCommandAsync(Wire.Grab, Obj(("conversation_id", "x")));
@@ -136,7 +136,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.messages-open-vs-other", Profiles.ServiceDesk, "NEW_MESSAGE for the open conversation, NEW_MESSAGE_USER for others",
             "An agent with conversation A open gets NEW_MESSAGE for A's messages and NEW_MESSAGE_USER for B's; after OPEN_CONVERSATION B it is the other way round; the visitor always gets NEW_MESSAGE.",
-            ["SB-CS-010", "SB-CS-011", "SB-CS-012"], async ctx =>
+            ["SB-CS-014", "SB-CS-016", "SB-CS-017"], async ctx =>
             {
                 var agent = await Agent(ctx);
                 var (va, a) = await QueueAsync(ctx, "visitora");
@@ -176,7 +176,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.send-not-participant", Profiles.ServiceDesk, "SEND_MESSAGE by a non-participant -> 4003",
             "An agent that does not own the conversation gets SEND_MESSAGE_ERROR 4003; an unknown id gets 4001.",
-            ["SB-CS-013"], async ctx =>
+            ["SB-CS-019"], async ctx =>
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
@@ -190,7 +190,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.close-conversation", Profiles.ServiceDesk, "CLOSE_CONVERSATION closes for both sides",
             "CLOSE_CONVERSATION by the visitor is acknowledged; visitor and agent get CONVERSATION {state: closed, reason: visitor}; a later SEND_MESSAGE gets SEND_MESSAGE_ERROR 4009.",
-            ["SB-CS-014", "SB-CS-015"], async ctx =>
+            ["SB-CS-020", "SB-CS-001"], async ctx =>
             {
                 var agent = await Agent(ctx);
                 var (v, id) = await QueueAsync(ctx);
@@ -208,7 +208,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.withdrawn", Profiles.ServiceDesk, "Closing a waiting conversation withdraws the offer",
             "When a waiting visitor closes, agents get QIANGDAN {state: withdrawn} and a later GRAB fails (4001/4002/4009).",
-            ["SB-CS-016"], async ctx =>
+            ["SB-CS-021"], async ctx =>
             {
                 var agent = await Agent(ctx);
                 var (v, id) = await QueueAsync(ctx);
@@ -222,7 +222,7 @@ internal static partial class ServiceDeskCases
 
         yield return Define("cs.day-access", Profiles.ServiceDesk, "DAY_ACCESS after CONNECT, after each grab, and on request",
             "An agent gets DAY_ACCESS {date, count, total} right after CONNECT, again (count+1) after a grab, and as the reply to GET_DAY_ACCESS.",
-            ["SB-CS-020", "SB-CS-021"], async ctx =>
+            ["SB-CS-024", "SB-CS-026", "SB-CS-027"], async ctx =>
             {
                 var agent = await Agent(ctx);
                 var first = await agent.ExpectAsync(Wire.DayAccess, f => f.Cid is null);

@@ -43,7 +43,7 @@ internal static class TransferCases
     {
         yield return Define("xfer.accept", Profiles.ServiceDesk, "Transfer request and acceptance",
             "REQUEST_TRANSFER replies TRANSFER pending and sends RTRANSFER to the target; ACCEPT_TRANSFER is acknowledged, the acceptor and the visitor get CONVERSATION active with the new agent, the requester gets TRANSFER accepted; the visitor's next message goes to the new agent only.",
-            ["SB-XFER-001", "SB-XFER-002", "SB-XFER-003"], async ctx =>
+            ["SB-XFER-001", "SB-XFER-002", "SB-XFER-005", "SB-XFER-010"], async ctx =>
             {
                 var (a1, a2, v, conv, transfer) = await RequestAsync(ctx);
                 await a2.CallAsync(Wire.AcceptTransfer, Obj(("transfer_id", transfer)), Wire.Ack);
@@ -61,7 +61,7 @@ internal static class TransferCases
 
         yield return Define("xfer.refuse", Profiles.ServiceDesk, "Transfer refusal",
             "REFUSE_TRANSFER is acknowledged; the requester gets REFUSE_TRANSFER {by, reason}; the conversation stays with the requester.",
-            ["SB-XFER-004"], async ctx =>
+            ["SB-XFER-007", "SB-XFER-006"], async ctx =>
             {
                 var (a1, a2, v, conv, transfer) = await RequestAsync(ctx);
                 await a2.CallAsync(Wire.RefuseTransfer, Obj(("transfer_id", transfer), ("reason", "busy")), Wire.Ack);
@@ -76,7 +76,7 @@ internal static class TransferCases
 
         yield return Define("xfer.timeout", Profiles.ServiceDesk, "Unanswered transfer times out",
             "Without an answer within transfer_timeout_ms, requester and target get TRANSFER_ERROR 4007; a late ACCEPT_TRANSFER gets ERROR 4006 or 4007.",
-            ["SB-XFER-005"], async ctx =>
+            ["SB-XFER-008", "SB-XFER-006"], async ctx =>
             {
                 var wait = ctx.Options.TransferTimeout + TimeSpan.FromSeconds(3);
                 if (wait > ctx.Options.MaxDerivedWait)
@@ -96,24 +96,24 @@ internal static class TransferCases
                 ctx.Require(late.Event == Wire.Error && late.Int("code") is Err.TransferNotFound or Err.TransferTimeout, "a late ACCEPT_TRANSFER gets ERROR 4006 or 4007", late.Text);
             });
 
-        yield return XferError("xfer.target-offline", "Transfer to an offline agent -> 4004", Err.TransferTargetOffline, ["SB-XFER-006"], async (ctx, _) =>
+        yield return XferError("xfer.target-offline", "Transfer to an offline agent -> 4004", Err.TransferTargetOffline, ["SB-XFER-003"], async (ctx, _) =>
         {
             var gone = await Agent(ctx, "agentgone");
             await gone.CloseAsync();
             return ctx.User("agentgone");
         });
 
-        yield return XferError("xfer.target-not-agent", "Transfer to a non-agent -> 4005", Err.TransferTargetNotAgent, ["SB-XFER-007"], async (ctx, _) =>
+        yield return XferError("xfer.target-not-agent", "Transfer to a non-agent -> 4005", Err.TransferTargetNotAgent, ["SB-XFER-003"], async (ctx, _) =>
         {
             await ctx.ConnectAsync("plainuser");
             return ctx.User("plainuser");
         });
 
-        yield return XferError("xfer.to-self", "Transfer to oneself -> 4010", Err.TransferToSelf, ["SB-XFER-008"], (ctx, _) => Task.FromResult(ctx.User("agent1")));
+        yield return XferError("xfer.to-self", "Transfer to oneself -> 4010", Err.TransferToSelf, ["SB-XFER-003"], (ctx, _) => Task.FromResult(ctx.User("agent1")));
 
         yield return Define("xfer.not-participant", Profiles.ServiceDesk, "Transfer of someone else's conversation -> 4003",
             "REQUEST_TRANSFER by an agent who does not own the conversation gets TRANSFER_ERROR 4003.",
-            ["SB-XFER-009"], async ctx =>
+            ["SB-XFER-003"], async ctx =>
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
@@ -125,7 +125,7 @@ internal static class TransferCases
 
         yield return Define("xfer.unknown", Profiles.ServiceDesk, "Accept/refuse of an unknown transfer -> ERROR 4006",
             "ACCEPT_TRANSFER and REFUSE_TRANSFER with an unknown transfer_id get ERROR 4006 TRANSFER_NOT_FOUND.",
-            ["SB-XFER-010"], async ctx =>
+            ["SB-XFER-006"], async ctx =>
             {
                 var a = await Agent(ctx);
                 var cid = await a.SendCommandAsync(Wire.AcceptTransfer, Obj(("transfer_id", "nope-" + ctx.Nonce)));
@@ -136,7 +136,7 @@ internal static class TransferCases
 
         yield return Define("wo.create-update", Profiles.ServiceDesk, "Work orders notify the assignee on creation and update",
             "CREATE_WORK_ORDER replies WOMSG {status: open, created_by, assignee}; the assignee gets WOMSG (durable); UPDATE_WORK_ORDER replies WOMSG with the new status and comment and the assignee gets it too.",
-            ["SB-WO-001", "SB-WO-002"], async ctx =>
+            ["SB-WO-001", "SB-WO-002", "SB-WO-005"], async ctx =>
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
@@ -155,7 +155,7 @@ internal static class TransferCases
 
         yield return Define("wo.not-found", Profiles.ServiceDesk, "Update of an unknown work order -> ERROR 4011",
             "UPDATE_WORK_ORDER with an unknown id gets ERROR 4011 WORK_ORDER_NOT_FOUND.",
-            ["SB-WO-003"], async ctx =>
+            ["SB-WO-005"], async ctx =>
             {
                 var a = await Agent(ctx);
                 var cid = await a.SendCommandAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", "nope-" + ctx.Nonce), ("status", "closed")));
@@ -164,7 +164,7 @@ internal static class TransferCases
 
         yield return Define("wo.forbidden", Profiles.ServiceDesk, "Visitors cannot create work orders",
             "CREATE_WORK_ORDER by a visitor gets ERROR 2004 FORBIDDEN.",
-            ["SB-WO-004", "SB-AUTH-008"], async ctx =>
+            ["SB-AUTH-016"], async ctx =>
             {
                 var v = await Visitor(ctx);
                 var cid = await v.SendCommandAsync(Wire.CreateWorkOrder, Obj(("title", "x"), ("body", "y")));

@@ -84,6 +84,30 @@ public sealed class CaseContext : IAsyncDisposable
         }
     }
 
+    private readonly List<(string Problem, string Frame)> _envelopeViolations = [];
+
+    /// <summary>Envelope rule violations seen on any frame of the case (checked by the runner after the body).</summary>
+    public IReadOnlyList<(string Problem, string Frame)> EnvelopeViolations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _envelopeViolations];
+            }
+        }
+    }
+
+    internal void AddEnvelopeViolation(string problem, string frame)
+    {
+        lock (_gate)
+        {
+            _envelopeViolations.Add((problem, frame));
+        }
+
+        Log.Add("suite", WireDirection.Note, "envelope violation: " + problem);
+    }
+
     /// <summary>Whether the case declared itself informational.</summary>
     public bool IsInformational { get; private set; }
 

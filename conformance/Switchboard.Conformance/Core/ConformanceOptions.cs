@@ -33,6 +33,9 @@ public sealed class ConformanceOptions
     /// <summary>Whether the server is configured to reject <see cref="ForbiddenOrigin"/> (reference default: allow any).</summary>
     public bool OriginAllowListConfigured { get; init; }
 
+    /// <summary>Bytes pushed to a non-reading connection in the slow-consumer case. Defaults to 24 MiB.</summary>
+    public long SlowConsumerBudgetBytes { get; init; } = 24L * 1024 * 1024;
+
     /// <summary>Time source (tests may substitute).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

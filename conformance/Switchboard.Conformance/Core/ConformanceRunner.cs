@@ -69,6 +69,11 @@ public sealed class ConformanceRunner : IDisposable
             try
             {
                 await @case.Body(ctx).WaitAsync(caseTimeout.Token).ConfigureAwait(false);
+                if (ctx.EnvelopeViolations is { Count: > 0 } violations)
+                {
+                    throw new ConformanceFailureException(violations[0].Problem, violations[0].Frame);
+                }
+
                 var should = ctx.ShouldViolations;
                 if (should.Count > 0)
                 {

@@ -34,6 +34,9 @@ public sealed class Frame
     /// <summary>Milliseconds since the case started.</summary>
     public double OffsetMs { get; }
 
+    /// <summary>Arrival position of the frame on its connection (1, 2, 3...), for ordering checks.</summary>
+    public long Ordinal { get; internal set; }
+
     /// <summary><c>event</c> property.</summary>
     public string? Event { get; }
 

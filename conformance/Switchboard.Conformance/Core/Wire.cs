@@ -99,8 +99,25 @@ public static class Err
     public const int ConversationClosed = 4009;
     public const int TransferToSelf = 4010;
     public const int WorkOrderNotFound = 4011;
+    public const int TransferAlreadyPending = 4012;
     public const int RateLimited = 5001;
+    public const int InternalError = 5003;
+    public const int ShuttingDown = 5004;
 #pragma warning restore CS1591
+
+    /// <summary>Registry names by code (section 20 of PROTOCOL.md).</summary>
+    public static readonly IReadOnlyDictionary<int, string> Names = new Dictionary<int, string>
+    {
+        [1001] = "MALFORMED_JSON", [1002] = "INVALID_UTF8", [1003] = "UNKNOWN_COMMAND", [1004] = "MISSING_FIELD",
+        [1005] = "INVALID_FIELD", [1006] = "MESSAGE_TOO_LARGE", [1007] = "BINARY_NOT_SUPPORTED", [1008] = "INVALID_ENVELOPE",
+        [1010] = "UNSUPPORTED_PROTOCOL", [2001] = "TOKEN_MISSING", [2002] = "TOKEN_INVALID", [2003] = "TOKEN_EXPIRED",
+        [2004] = "FORBIDDEN", [2005] = "NAMESPACE_FORBIDDEN", [2006] = "TOKEN_SUBJECT_MISMATCH", [3001] = "RECIPIENT_UNKNOWN",
+        [3002] = "NOT_IN_ROOM", [3003] = "INVALID_ROOM", [4001] = "CONVERSATION_NOT_FOUND", [4002] = "GRAB_LOST",
+        [4003] = "NOT_PARTICIPANT", [4004] = "TRANSFER_TARGET_OFFLINE", [4005] = "TRANSFER_TARGET_NOT_AGENT",
+        [4006] = "TRANSFER_NOT_FOUND", [4007] = "TRANSFER_TIMEOUT", [4008] = "ALREADY_IN_SERVICE", [4009] = "CONVERSATION_CLOSED",
+        [4010] = "TRANSFER_TO_SELF", [4011] = "WORK_ORDER_NOT_FOUND", [4012] = "TRANSFER_ALREADY_PENDING", [5001] = "RATE_LIMITED",
+        [5002] = "SLOW_CONSUMER", [5003] = "INTERNAL_ERROR", [5004] = "SHUTTING_DOWN",
+    };
 }
 
 /// <summary>WebSocket close codes.</summary>
@@ -117,4 +134,11 @@ public static class CloseCodes
     public const int RateLimited = 4429;
     public const int SlowConsumer = 4499;
 #pragma warning restore CS1591
+
+    /// <summary>Registry value of <c>retryable</c> per close code (section 21 of PROTOCOL.md).</summary>
+    public static readonly IReadOnlyDictionary<int, bool> Retryable = new Dictionary<int, bool>
+    {
+        [1000] = false, [4400] = false, [4401] = false, [4403] = false, [4408] = true, [4413] = false, [4419] = true,
+        [4429] = true, [4499] = true, [4500] = true, [4503] = true,
+    };
 }

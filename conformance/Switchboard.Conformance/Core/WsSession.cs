@@ -76,6 +76,7 @@ public sealed class WsSession : IAsyncDisposable
     private TaskCompletionSource _resume = CompletedSource();
     private Task? _loop;
     private int _cidCounter;
+    private long _received;
     private CloseInfo? _closed;
     private bool _closeConsumed;
 
@@ -97,7 +98,7 @@ public sealed class WsSession : IAsyncDisposable
     /// <summary>User id of the token (null for anonymous/bad tokens).</summary>
     public string? UserId { get; }
 
-    /// <summary>The CONNECT frame, once consumed by <see cref="CaseContext.ConnectAsync(string, string?, string, Action{ConnectOptions}?)"/>.</summary>
+    /// <summary>The CONNECT frame, once consumed by <c>CaseContext.ConnectAsync</c>.</summary>
     public Frame? Connect { get; internal set; }
 
     /// <summary>Subprotocol the server selected.</summary>
@@ -143,6 +144,7 @@ public sealed class WsSession : IAsyncDisposable
     {
         _ctx.Log.Add(Label, WireDirection.SendText, text);
         _ctx.Transcript.Add("send", Label, ParseOrString(text));
+        RememberCid(text);
         await SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,6 +171,7 @@ public sealed class WsSession : IAsyncDisposable
         foreach (var f in frames)
         {
             _ctx.Log.Add(Label, WireDirection.SendText, f);
+            RememberCid(f);
             await SendAsync(Encoding.UTF8.GetBytes(f), WebSocketMessageType.Text, cancellationToken).ConfigureAwait(false);
             n++;
         }
@@ -245,9 +248,9 @@ public sealed class WsSession : IAsyncDisposable
             throw new ConformanceFailureException($"{eventName} with response.code {code}" + (cid is null ? string.Empty : $" and cid \"{cid}\""), frame.Text);
         }
 
-        if (string.IsNullOrEmpty(frame.Str("error")))
+        if (Err.Names.TryGetValue(code, out var name) && frame.Str("error") != name)
         {
-            throw new ConformanceFailureException($"{eventName} carries the error name in response.error", frame.Text);
+            throw new ConformanceFailureException($"{eventName} code {code} carries error \"{name}\" (registry name)", frame.Text);
         }
 
         return frame;
@@ -319,7 +322,23 @@ public sealed class WsSession : IAsyncDisposable
             throw new ConformanceFailureException("CLOSE event carries reason (string) and retryable (bool)", frame.Text);
         }
 
-        await ExpectCloseAsync(code, timeout, cancellationToken).ConfigureAwait(false);
+        if (CloseCodes.Retryable.TryGetValue(code, out var retryable) && frame.Bool("retryable") != retryable)
+        {
+            throw new ConformanceFailureException($"CLOSE {code} has retryable = {retryable.ToString().ToLowerInvariant()} (registry)", frame.Text);
+        }
+
+        var closed = await ExpectCloseAsync(code, timeout, cancellationToken).ConfigureAwait(false);
+        if (closed.Reason != frame.Str("reason"))
+        {
+            throw new ConformanceFailureException("the close frame's reason equals the CLOSE event's reason", $"close reason \"{closed.Reason}\", CLOSE event {frame.Text}");
+        }
+
+        var after = Unconsumed().Where(f => f.Ordinal > frame.Ordinal).ToList();
+        if (after.Count > 0)
+        {
+            throw new ConformanceFailureException("no frame after the CLOSE event", after[0].Text);
+        }
+
         return frame;
     }
 
@@ -542,6 +561,8 @@ public sealed class WsSession : IAsyncDisposable
                 var text = binary ? WireLog.Hex(bytes) : Encoding.UTF8.GetString(bytes);
                 _ctx.Log.Add(Label, binary ? WireDirection.ReceiveBinary : WireDirection.ReceiveText, text);
                 var frame = Frame.Parse(text, binary, _ctx.Elapsed.TotalMilliseconds);
+                frame.Ordinal = ++_received;
+                CheckEnvelope(frame);
                 lock (_gate)
                 {
                     _inbox.Add(frame);
@@ -563,6 +584,59 @@ public sealed class WsSession : IAsyncDisposable
             }
 
             Signal();
+        }
+    }
+
+    private readonly HashSet<string> _sentCids = new(StringComparer.Ordinal);
+
+    /// <summary>Generic checks applied to every received frame (SB-ENV-001, SB-ENV-003, SB-ENV-004).</summary>
+    private void CheckEnvelope(Frame frame)
+    {
+        string? problem = null;
+        if (frame.IsBinary)
+        {
+            problem = "SB-ENV-001: every event is a text frame (got a binary frame)";
+        }
+        else if (frame.Json is not JsonObject)
+        {
+            problem = "SB-ENV-001: every event is one JSON object";
+        }
+        else if (frame.Event is null || frame.Response is null)
+        {
+            problem = "SB-ENV-003: every event has an `event` string and a `response` object";
+        }
+        else if (frame.Cid is not null)
+        {
+            lock (_sentCids)
+            {
+                if (!_sentCids.Contains(frame.Cid))
+                {
+                    problem = $"SB-ENV-004: cid appears only on the reply to a command that carried it (\"{frame.Cid}\" was never sent on {Label})";
+                }
+            }
+        }
+
+        if (problem is not null)
+        {
+            _ctx.AddEnvelopeViolation(problem, frame.Text);
+        }
+    }
+
+    private void RememberCid(string text)
+    {
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject o && o["cid"] is JsonValue v && v.TryGetValue<string>(out var cid))
+            {
+                lock (_sentCids)
+                {
+                    _sentCids.Add(cid);
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON: no cid to remember.
         }
     }
 

@@ -25,47 +25,11 @@ public sealed class OnlineUsers
 {
     /// <summary>The namespace.</summary>
     [JsonPropertyName("namespace")]
-    public required string Namespace { get; init; }
+    public required Namespace Namespace { get; init; }
 
     /// <summary>The online users with their connection counts.</summary>
     [JsonPropertyName("users")]
-    public required IReadOnlyList<BackendOnlineUser> Users { get; init; }
-}
-
-/// <summary>An online user as reported by the backend API.</summary>
-public sealed class BackendOnlineUser
-{
-    /// <summary>User id (<c>sub</c>).</summary>
-    [JsonPropertyName("id")]
-    public required string Id { get; init; }
-
-    /// <summary>Display name.</summary>
-    [JsonPropertyName("name")]
-    public string? Name { get; init; }
-
-    /// <summary>Role (<c>user</c>, <c>visitor</c>, <c>agent</c>, <c>admin</c>).</summary>
-    [JsonPropertyName("role")]
-    public string? Role { get; init; }
-
-    /// <summary>Open connections of the user in the namespace.</summary>
-    [JsonPropertyName("connections")]
-    public int Connections { get; init; }
-}
-
-/// <summary>A user reference in backend API results.</summary>
-public sealed class BackendUserRef
-{
-    /// <summary>User id.</summary>
-    [JsonPropertyName("id")]
-    public required string Id { get; init; }
-
-    /// <summary>Display name.</summary>
-    [JsonPropertyName("name")]
-    public string? Name { get; init; }
-
-    /// <summary>Role.</summary>
-    [JsonPropertyName("role")]
-    public string? Role { get; init; }
+    public required IReadOnlyList<OnlineUser> Users { get; init; }
 }
 
 /// <summary>Visitors taken per agent on one UTC day (<c>GET /api/v1/stats/day-access</c>).</summary>
@@ -89,7 +53,7 @@ public sealed class AgentDayAccess
 {
     /// <summary>The agent.</summary>
     [JsonPropertyName("agent")]
-    public required BackendUserRef Agent { get; init; }
+    public required UserRef Agent { get; init; }
 
     /// <summary>Visitors the agent took that day.</summary>
     [JsonPropertyName("count")]
@@ -111,17 +75,17 @@ public sealed class WorkOrder
     [JsonPropertyName("body")]
     public string? Body { get; init; }
 
-    /// <summary>Status: <c>open</c>, <c>in_progress</c>, <c>resolved</c>, <c>closed</c> (see <see cref="WorkOrderStatus"/>).</summary>
+    /// <summary>Status.</summary>
     [JsonPropertyName("status")]
-    public required string Status { get; init; }
+    public required WorkOrderStatus Status { get; init; }
 
     /// <summary>The assigned agent, if any.</summary>
     [JsonPropertyName("assignee")]
-    public BackendUserRef? Assignee { get; init; }
+    public UserRef? Assignee { get; init; }
 
     /// <summary>Who created it.</summary>
     [JsonPropertyName("created_by")]
-    public BackendUserRef? CreatedBy { get; init; }
+    public UserRef? CreatedBy { get; init; }
 
     /// <summary>The related conversation, if any.</summary>
     [JsonPropertyName("conversation_id")]
@@ -143,17 +107,17 @@ public sealed class ConversationSummary
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
-    /// <summary>State: <c>waiting</c>, <c>active</c>, <c>closed</c>.</summary>
+    /// <summary>State.</summary>
     [JsonPropertyName("state")]
-    public required string State { get; init; }
+    public required ConversationState State { get; init; }
 
     /// <summary>The visitor.</summary>
     [JsonPropertyName("visitor")]
-    public BackendUserRef? Visitor { get; init; }
+    public UserRef? Visitor { get; init; }
 
     /// <summary>The owning agent, if any.</summary>
     [JsonPropertyName("agent")]
-    public BackendUserRef? Agent { get; init; }
+    public UserRef? Agent { get; init; }
 
     /// <summary>Topic, if any.</summary>
     [JsonPropertyName("topic")]
@@ -191,7 +155,7 @@ internal sealed class CreateWorkOrderRequest
 internal sealed class UpdateWorkOrderRequest
 {
     [JsonPropertyName("status")]
-    public required string Status { get; init; }
+    public required WorkOrderStatus Status { get; init; }
 
     [JsonPropertyName("comment")]
     public string? Comment { get; init; }

@@ -35,7 +35,7 @@ public sealed class SwitchboardBackendClient
 
         _http = httpClient;
         _options = options;
-        _http.BaseAddress ??= options.BaseAddress;
+        _http.BaseAddress ??= SwitchboardBackendClientOptions.WithTrailingSlash(options.BaseAddress!);
     }
 
     /// <summary>Constructor used by dependency injection.</summary>
@@ -94,7 +94,7 @@ public sealed class SwitchboardBackendClient
 
         if (status is { } s)
         {
-            query.Add("status=" + WireStatus(s));
+            query.Add("status=" + s.ToWireString());
         }
 
         var path = "api/v1/work-orders" + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
@@ -109,14 +109,14 @@ public sealed class SwitchboardBackendClient
     /// <summary>Changes a work order's status (the assignee receives a durable <c>WOMSG</c>).</summary>
     public Task<WorkOrder> UpdateWorkOrderAsync(string workOrderId, WorkOrderStatus status, string? comment = null, CancellationToken cancellationToken = default)
     {
-        var request = new UpdateWorkOrderRequest { Status = WireStatus(status), Comment = comment };
+        var request = new UpdateWorkOrderRequest { Status = status, Comment = comment };
         return SendAsync(HttpMethod.Patch, $"api/v1/work-orders/{Escape(workOrderId)}", JsonContent.Create(request, BackendJsonContext.Default.UpdateWorkOrderRequest, JsonMediaType), BackendJsonContext.Default.WorkOrder, cancellationToken);
     }
 
     /// <summary>Lists conversations, optionally in one state (<c>waiting</c>, <c>active</c>, <c>closed</c>).</summary>
     public async Task<IReadOnlyList<ConversationSummary>> ListConversationsAsync(ConversationState? state = null, CancellationToken cancellationToken = default)
     {
-        var path = "api/v1/conversations" + (state is { } s ? "?state=" + WireState(s) : string.Empty);
+        var path = "api/v1/conversations" + (state is { } s ? "?state=" + s.ToWireString() : string.Empty);
         var list = await SendAsync(HttpMethod.Get, path, null, BackendJsonContext.Default.ConversationList, cancellationToken).ConfigureAwait(false);
         return list.Conversations;
     }
@@ -174,21 +174,4 @@ public sealed class SwitchboardBackendClient
         ArgumentException.ThrowIfNullOrEmpty(value);
         return Uri.EscapeDataString(value);
     }
-
-    private static string WireStatus(WorkOrderStatus status) => status switch
-    {
-        WorkOrderStatus.Open => "open",
-        WorkOrderStatus.InProgress => "in_progress",
-        WorkOrderStatus.Resolved => "resolved",
-        WorkOrderStatus.Closed => "closed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    private static string WireState(ConversationState state) => state switch
-    {
-        ConversationState.Waiting => "waiting",
-        ConversationState.Active => "active",
-        ConversationState.Closed => "closed",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
 }

@@ -16,6 +16,10 @@ public sealed class SwitchboardBackendClientOptions
 
     /// <summary>Timeout of each HTTP request (<see cref="HttpClient.Timeout"/>). Defaults to 30 seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Relative API paths resolve below the base address only when it ends with '/'.</summary>
+    internal static Uri WithTrailingSlash(Uri address) =>
+        address.AbsolutePath.EndsWith('/') ? address : new UriBuilder(address) { Path = address.AbsolutePath + "/" }.Uri;
 }
 
 /// <summary>Validates <see cref="SwitchboardBackendClientOptions"/>.</summary>

@@ -21,7 +21,7 @@ public static class SwitchboardBackendClientServiceCollectionExtensions
         return services.AddHttpClient<SwitchboardBackendClient>((sp, http) =>
         {
             var options = sp.GetRequiredService<IOptions<SwitchboardBackendClientOptions>>().Value;
-            http.BaseAddress = options.BaseAddress;
+            http.BaseAddress = options.BaseAddress is null ? null : SwitchboardBackendClientOptions.WithTrailingSlash(options.BaseAddress);
             http.Timeout = options.Timeout;
         });
     }

@@ -67,72 +67,61 @@ internal sealed class WebSocketTransport : IAsyncDisposable
     }
 
     /// <summary>
-    /// Receives the next envelope. Returns <see langword="null"/> when the server closed the connection (see
-    /// <see cref="CloseStatus"/>). Frames that cannot be parsed are reported through <paramref name="onBadFrame"/> and skipped
-    /// (forward compatibility: a newer server may send events this client does not know).
+    /// Receives the next frame. <see cref="ReceivedFrame.Closed"/> when the server closed the connection (see
+    /// <see cref="CloseStatus"/>). A frame that cannot be read carries <see cref="ReceivedFrame.Error"/> and whatever of the
+    /// envelope could be read (forward compatibility: a newer server may send events this client does not know).
     /// </summary>
-    public async ValueTask<ServerEnvelope?> ReceiveAsync(Action<ProtocolError>? onBadFrame, CancellationToken cancellationToken)
+    public async ValueTask<ReceivedFrame> ReceiveAsync(CancellationToken cancellationToken)
     {
+        var buffer = _receiveBuffer;
+        buffer.ResetWrittenCount();
         while (true)
         {
-            var buffer = _receiveBuffer;
-            buffer.ResetWrittenCount();
-            while (true)
+            var result = await _socket.ReceiveAsync(buffer.GetMemory(InitialReceiveBuffer), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                var result = await _socket.ReceiveAsync(buffer.GetMemory(InitialReceiveBuffer), cancellationToken).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
+                if (_socket.State == WebSocketState.CloseReceived)
                 {
-                    if (_socket.State == WebSocketState.CloseReceived)
+                    try
                     {
-                        try
-                        {
-                            // Complete the close handshake; never wait long for it.
-                            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                            await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
-                        }
-                        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
-                        {
-                            // The peer is gone; the close status has been recorded already.
-                        }
+                        // Complete the close handshake; never wait long for it.
+                        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token).ConfigureAwait(false);
                     }
-
-                    return null;
+                    catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // The peer is gone; the close status has been recorded already.
+                    }
                 }
 
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    throw new WebSocketException(WebSocketError.InvalidMessageType, "The server sent a binary frame; Switchboard v1 uses text frames only.");
-                }
-
-                buffer.Advance(result.Count);
-                if (buffer.WrittenCount > _maxReceiveBytes)
-                {
-                    throw new WebSocketException(WebSocketError.Faulted, $"A server frame exceeded MaxReceiveMessageBytes ({_maxReceiveBytes}).");
-                }
-
-                if (result.EndOfMessage)
-                {
-                    break;
-                }
+                return new ReceivedFrame(true, default, null);
             }
 
-            var sequence = new ReadOnlySequence<byte>(buffer.WrittenMemory);
-            var ok = EnvelopeReader.TryReadEvent(in sequence, out var envelope, out var error);
-            if (buffer.Capacity > RetainedReceiveBuffer)
+            if (result.MessageType == WebSocketMessageType.Binary)
             {
-                _receiveBuffer = new ArrayBufferWriter<byte>(InitialReceiveBuffer);
+                throw new WebSocketException(WebSocketError.InvalidMessageType, "The server sent a binary frame; Switchboard v1 uses text frames only.");
             }
 
-            if (ok && envelope is not null)
+            buffer.Advance(result.Count);
+            if (buffer.WrittenCount > _maxReceiveBytes)
             {
-                return envelope;
+                throw new WebSocketException(WebSocketError.Faulted, $"A server frame exceeded MaxReceiveMessageBytes ({_maxReceiveBytes}).");
             }
 
-            if (error is not null)
+            if (result.EndOfMessage)
             {
-                onBadFrame?.Invoke(error);
+                break;
             }
         }
+
+        var sequence = new ReadOnlySequence<byte>(buffer.WrittenMemory);
+        var ok = EnvelopeReader.TryReadEvent(in sequence, out var envelope, out var error);
+        if (buffer.Capacity > RetainedReceiveBuffer)
+        {
+            _receiveBuffer = new ArrayBufferWriter<byte>(InitialReceiveBuffer);
+        }
+
+        return ok ? new ReceivedFrame(false, envelope, null) : new ReceivedFrame(false, envelope, error);
     }
 
     /// <summary>Writes and sends one command envelope. Cancellation only applies while waiting for the send lock.</summary>
@@ -197,3 +186,6 @@ internal sealed class WebSocketTransport : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>One received frame: closed, an envelope, or a read error (with the parts of the envelope that could be read).</summary>
+internal readonly record struct ReceivedFrame(bool Closed, ServerEnvelope Envelope, ProtocolError? Error);

@@ -15,6 +15,14 @@ internal static class WireRead
         if (reader.TokenType == JsonTokenType.String)
         {
             value = reader.GetString()!;
+
+            // The frame was validated as UTF-8, so only a \uXXXX escape can produce an unpaired surrogate.
+            if (reader.ValueIsEscaped && HasLoneSurrogate(value))
+            {
+                value = null;
+                return error.Fail(ErrorCode.InvalidField, "The string contains an unpaired UTF-16 surrogate escape.");
+            }
+
             return true;
         }
 
@@ -165,6 +173,24 @@ internal static class WireRead
         error.Fail(ErrorCode.InvalidField, reader.TokenType == JsonTokenType.String
             ? $"Unknown value; expected one of: {allowed}."
             : $"Expected a string but found {Describe(reader.TokenType)}.");
+
+    private static bool HasLoneSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count).</summary>
     public static int CodePoints(string value)

@@ -17,7 +17,7 @@ public static class CommandMetadata
         roles: [],
         replyEvent: EventNames.Echo,
         errorReplyEvent: EventNames.Error,
-        errors: [ErrorCode.MissingField, ErrorCode.InvalidField, ErrorCode.RateLimited],
+        errors: [ErrorCode.MissingField, ErrorCode.InvalidField],
         requirements: ["SB-ECHO-001", "SB-ECHO-002"],
         summary: "Ask the server to send data back.",
         reader: ReadEcho);

@@ -12,7 +12,7 @@ public enum ErrorCode
     /// <summary><c>INVALID_UTF8</c> (1002): The text frame is not valid UTF-8. (SB-CODEC-002)</summary>
     InvalidUtf8 = 1002,
 
-    /// <summary><c>UNKNOWN_COMMAND</c> (1003): `command` is not a command of this protocol version. (SB-CODEC-003)</summary>
+    /// <summary><c>UNKNOWN_COMMAND</c> (1003): <c>command</c> is not a command of this protocol version. (SB-CODEC-003)</summary>
     UnknownCommand = 1003,
 
     /// <summary><c>MISSING_FIELD</c> (1004): A required field is absent (path names it). (SB-CODEC-004)</summary>
@@ -27,7 +27,7 @@ public enum ErrorCode
     /// <summary><c>BINARY_NOT_SUPPORTED</c> (1007): A binary frame was received; followed by CLOSE 4400. (SB-CODEC-010)</summary>
     BinaryNotSupported = 1007,
 
-    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, `command` is not a string, or `request` is not an object. (SB-CODEC-007)</summary>
+    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is not an object. (SB-CODEC-007)</summary>
     InvalidEnvelope = 1008,
 
     /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade). (SB-HS-003)</summary>
@@ -99,7 +99,7 @@ public enum ErrorCode
     /// <summary><c>RATE_LIMITED</c> (5001): The command exceeded the connection's rate limit and was dropped. (SB-LIM-002)</summary>
     RateLimited = 5001,
 
-    /// <summary><c>SLOW_CONSUMER</c> (5002): The connection's send queue overflowed (close 4499). (SB-LIM-005)</summary>
+    /// <summary><c>SLOW_CONSUMER</c> (5002): The connection's send queue overflowed (close 4499). Not sent on the wire (the queue is full): clients surface a 4499 close with this code. (SB-LIM-004)</summary>
     SlowConsumer = 5002,
 
     /// <summary><c>INTERNAL_ERROR</c> (5003): The server failed to process the command; it may be retried. (SB-LIM-007)</summary>

@@ -121,7 +121,7 @@ public static class ErrorCodes
         ErrorCode.WorkOrderNotFound => "No work order with this id.",
         ErrorCode.TransferAlreadyPending => "The conversation already has a pending transfer.",
         ErrorCode.RateLimited => "The command exceeded the connection's rate limit and was dropped.",
-        ErrorCode.SlowConsumer => "The connection's send queue overflowed (close 4499).",
+        ErrorCode.SlowConsumer => "The connection's send queue overflowed (close 4499). Not sent on the wire (the queue is full): clients surface a 4499 close with this code.",
         ErrorCode.InternalError => "The server failed to process the command; it may be retried.",
         ErrorCode.ShuttingDown => "The server is shutting down and no longer accepts this command.",
         _ => null,

@@ -40,6 +40,12 @@ public sealed class AdminAuthFilter(TokenService tokens, ILogger<AdminAuthFilter
             return ApiProblems.Create(StatusCodes.Status403Forbidden, ErrorCode.Forbidden, "The backend API requires a token with role 'admin'.");
         }
 
+        if (http.Request.RouteValues.TryGetValue("ns", out var nsValue) && nsValue is string ns && Namespaces.IsKnown(ns) && !result.AllowsNamespace(ns))
+        {
+            Log.ApiRejected(logger, 403, (int)ErrorCode.NamespaceForbidden, "ns claim excludes the namespace");
+            return ApiProblems.Create(StatusCodes.Status403Forbidden, ErrorCode.NamespaceForbidden, $"The token's ns claim does not allow namespace '{ns}'.");
+        }
+
         http.Items[UserItemKey] = result.User;
         try
         {
@@ -48,7 +54,7 @@ public sealed class AdminAuthFilter(TokenService tokens, ILogger<AdminAuthFilter
         catch (SwitchboardApiException ex)
         {
             Log.ApiRejected(logger, ex.Status, (int)ex.Code, ex.Message);
-            return ApiProblems.Create(ex.Status, ex.Code, ex.Message);
+            return ApiProblems.Create(ex.Status, ex.Code, ex.Message, ex.Path);
         }
     }
 }

@@ -11,22 +11,26 @@ namespace Switchboard.ReferenceServer.Hosting;
 public static class ApiProblems
 {
     /// <summary>Writes a problem response.</summary>
-    public static Task WriteAsync(HttpContext http, int status, ErrorCode code, string detail)
+    public static Task WriteAsync(HttpContext http, int status, ErrorCode code, string detail, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(http);
-        return Create(status, code, detail).ExecuteAsync(http);
+        return Create(status, code, detail, path).ExecuteAsync(http);
     }
 
-    /// <summary>Creates a problem result (for minimal API endpoints).</summary>
-    public static IResult Create(int status, ErrorCode code, string detail)
+    /// <summary>
+    /// Creates a problem result (SB-API-002): <c>type</c> = <c>urn:switchboard:error:NAME</c>, <c>title</c> = NAME,
+    /// <c>status</c>, <c>detail</c>, <c>code</c>, <c>error</c>, and <c>path</c> for validation errors.
+    /// </summary>
+    public static IResult Create(int status, ErrorCode code, string detail, string? path = null)
     {
         var name = ErrorNames.Of(code);
-        return Results.Problem(
-            detail: detail,
-            statusCode: status,
-            title: name,
-            type: "https://switchboard.dev/errors/" + ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            extensions: new Dictionary<string, object?> { ["code"] = (int)code, ["error"] = name });
+        var extensions = new Dictionary<string, object?> { ["code"] = (int)code, ["error"] = name };
+        if (path is not null)
+        {
+            extensions["path"] = path;
+        }
+
+        return Results.Problem(detail: detail, statusCode: status, title: name, type: "urn:switchboard:error:" + name, extensions: extensions);
     }
 }
 
@@ -36,8 +40,12 @@ public static class ApiProblems
 /// <param name="status">HTTP status.</param>
 /// <param name="code">Switchboard error code.</param>
 /// <param name="message">Detail message.</param>
-public sealed class SwitchboardApiException(int status, ErrorCode code, string message) : Exception(message)
+/// <param name="path">JSON path of the offending field (<c>$.topic</c>, <c>$.ns</c>...), if any.</param>
+public sealed class SwitchboardApiException(int status, ErrorCode code, string message, string? path = null) : Exception(message)
 {
+    /// <summary>JSON path of the offending field.</summary>
+    public string? Path { get; } = path;
+
     /// <summary>HTTP status.</summary>
     public int Status { get; } = status;
 
@@ -66,7 +74,7 @@ public static class ApiJson
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidEnvelope, "The request body must be a JSON object.");
+                throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidEnvelope, "The request body must be a JSON object.", "$");
             }
 
             return doc.RootElement.Clone();
@@ -78,12 +86,12 @@ public static class ApiJson
     {
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.");
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.", "$." + name);
         }
 
         if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 } s || s.Length > maxLength)
         {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, $"Field '{name}' must be a non-empty string of at most {maxLength} characters.");
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, $"Field '{name}' must be a non-empty string of at most {maxLength} characters.", "$." + name);
         }
 
         return s;
@@ -94,7 +102,7 @@ public static class ApiJson
     {
         if (!body.TryGetProperty(name, out var value))
         {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.");
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.", "$." + name);
         }
 
         return value.Clone();

@@ -28,7 +28,7 @@ internal static class BackendApi
         CheckNamespace(ns);
         if (!Validation.IsUserId(userId))
         {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "The user id is invalid (1-64 chars [A-Za-z0-9_.@-]).");
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "The user id is invalid (1-64 chars [A-Za-z0-9_.@-]).", "$.userId");
         }
 
         var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal static class BackendApi
         CheckNamespace(ns);
         if (!Validation.IsRoom(room))
         {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidRoom, "The room name is invalid (1-64 chars [A-Za-z0-9_.:-]).");
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidRoom, "The room name is invalid (1-64 chars [A-Za-z0-9_.:-]).", "$.room");
         }
 
         var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
@@ -81,7 +81,7 @@ internal static class BackendApi
     {
         if (!Namespaces.IsKnown(ns))
         {
-            throw new SwitchboardApiException(StatusCodes.Status404NotFound, ErrorCode.InvalidField, $"Unknown namespace '{ns}' (web or app).");
+            throw new SwitchboardApiException(StatusCodes.Status404NotFound, ErrorCode.InvalidField, $"Unknown namespace '{ns}' (web or app).", "$.ns");
         }
     }
 

@@ -127,6 +127,11 @@ public sealed partial class TokenService
         {
             if (claim.Type == "ns")
             {
+                if (!Namespaces.IsKnown(claim.Value))
+                {
+                    return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's ns claim must be an array of namespace names.");
+                }
+
                 (namespaces ??= []).Add(claim.Value);
             }
         }

@@ -16,7 +16,7 @@ namespace Switchboard.ReferenceServer.Connections;
 /// </summary>
 internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 {
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5); // SB-CLOSE-006
 
     private readonly WebSocket _socket;
     private readonly ConnectionServices _services;
@@ -82,7 +82,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             Interlocked.Decrement(ref _queuedFrames);
             Interlocked.Add(ref _queuedBytes, -frame.Length);
             Log.SlowConsumer(_services.Logger, ClientId, frames, bytes);
-            StartClose(Protocol.CloseCode.SlowConsumer, "slow consumer", discardQueued: true);
+            StartClose(Protocol.CloseCode.SlowConsumer, CloseReasons.SlowConsumer, discardQueued: true);
             return false;
         }
 
@@ -242,10 +242,19 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                         return;
                     }
 
+                    if (result.MessageType == WebSocketMessageType.Binary && !IsClosing)
+                    {
+                        SendError(ErrorCode.BinaryNotSupported, "Binary frames are not supported; send UTF-8 JSON text frames.");
+                        StartClose(Protocol.CloseCode.ProtocolError, CloseReasons.Binary, discardQueued: false);
+                        await DrainAfterCloseAsync().ConfigureAwait(false);
+                        return;
+                    }
+
                     buffer.Advance(result.Count);
                     if (buffer.WrittenCount > max)
                     {
-                        StartClose(Protocol.CloseCode.MessageTooBig, "message too big", discardQueued: false);
+                        SendError(ErrorCode.MessageTooLarge, $"The message exceeds max_message_bytes ({max}).");
+                        StartClose(Protocol.CloseCode.MessageTooBig, CloseReasons.TooBig, discardQueued: false);
                         await DrainAfterCloseAsync().ConfigureAwait(false);
                         return;
                     }
@@ -256,13 +265,6 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                 if (IsClosing)
                 {
                     continue; // ignore input after we started closing; wait for the client's close frame
-                }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    StartClose(Protocol.CloseCode.ProtocolError, "binary frames are not supported", discardQueued: false);
-                    await DrainAfterCloseAsync().ConfigureAwait(false);
-                    return;
                 }
 
                 _services.Metrics.MessageReceived(buffer.WrittenCount);
@@ -284,10 +286,16 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         }
     }
 
+    private void SendError(ErrorCode code, string message)
+    {
+        _services.Metrics.Error((int)code);
+        SendForced(EventFrames.Serialize(new ErrorEvent { Code = (int)code, Error = ErrorCodes.GetName(code), Message = message }));
+    }
+
     /// <summary>Waits (bounded) for the client's close frame after the server started closing.</summary>
     public async Task DrainAfterCloseAsync()
     {
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout + CloseHandshakeTimeout, _services.Time);
+        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout + TimeSpan.FromSeconds(1), _services.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abortCts.Token);
         var scratch = ArrayPool<byte>.Shared.Rent(1024);
         try
@@ -397,7 +405,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             due = TimeSpan.Zero;
         }
 
-        var timer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).StartClose(Protocol.CloseCode.TokenExpired, "token expired", discardQueued: false), this, due, Timeout.InfiniteTimeSpan);
+        var timer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).StartClose(Protocol.CloseCode.TokenExpired, CloseReasons.TokenExpired, discardQueued: false), this, due, Timeout.InfiniteTimeSpan);
         Interlocked.Exchange(ref _expiryTimer, timer)?.Dispose();
         if (IsClosing)
         {
@@ -424,7 +432,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         var silent = _services.Time.GetElapsedTime(Volatile.Read(ref _lastActivity));
         if (silent >= idle)
         {
-            StartClose(Protocol.CloseCode.IdleTimeout, "idle timeout", discardQueued: false);
+            StartClose(Protocol.CloseCode.IdleTimeout, CloseReasons.IdleTimeout, discardQueued: false);
         }
         else
         {

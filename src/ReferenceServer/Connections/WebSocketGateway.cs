@@ -52,7 +52,10 @@ internal sealed class WebSocketGateway
         _lifecycle = lifecycle.ToArray();
         _shutdown = shutdown;
         _logger = logger;
+        _codecLimits = new CodecLimits { MaxMessageBytes = services.Options.Limits.MaxMessageBytes };
     }
+
+    private readonly CodecLimits _codecLimits;
 
     private SwitchboardOptions Options => _services.Options;
 
@@ -73,6 +76,12 @@ internal sealed class WebSocketGateway
             return;
         }
 
+        if (_shutdown.IsShuttingDown)
+        {
+            await ApiProblems.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, ErrorCode.ShuttingDown, "The server is shutting down.").ConfigureAwait(false);
+            return;
+        }
+
         var offered = http.WebSockets.WebSocketRequestedProtocols;
         string? subprotocol = null;
         if (offered.Count > 0)
@@ -87,19 +96,16 @@ internal sealed class WebSocketGateway
             subprotocol = Subprotocol;
         }
 
+        // SB-AUTH-001: the Authorization header wins over the query parameter.
         var query = http.Request.Query;
-        var token = query["access_token"].ToString();
-        if (token.Length == 0)
-        {
-            var authorization = http.Request.Headers.Authorization.ToString();
-            if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            {
-                token = authorization["Bearer ".Length..].Trim();
-            }
-        }
+        var authorization = http.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer ".Length..].Trim()
+            : query["access_token"].ToString();
 
-        long? since = long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
+        // SB-DLV-014 / SB-DLV-007: an invalid since is ignored; since without epoch counts as absent.
         var epoch = query["epoch"].ToString();
+        long? since = epoch.Length > 0 && long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
 
         var auth = await _tokens.ValidateAsync(token, http.RequestAborted).ConfigureAwait(false);
         var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -117,11 +123,16 @@ internal sealed class WebSocketGateway
         if (!auth.IsValid || !auth.AllowsNamespace(ns) || _shutdown.IsShuttingDown)
         {
             var (code, reason) = _shutdown.IsShuttingDown
-                ? (CloseCode.ShuttingDown, "server shutting down")
+                ? (CloseCode.ShuttingDown, CloseReasons.ShuttingDown)
                 : !auth.IsValid
-                    ? (auth.Error == ErrorCode.TokenExpired ? CloseCode.TokenExpired : CloseCode.Unauthorized, auth.Error == ErrorCode.TokenExpired ? "token expired" : auth.Message ?? "unauthorized")
-                    : (CloseCode.Forbidden, $"namespace {ns} not allowed");
-            Log.AuthFailed(_logger, http.Request.Path, (int)code, reason);
+                    ? auth.Error switch
+                    {
+                        ErrorCode.TokenExpired => (CloseCode.TokenExpired, CloseReasons.TokenExpired),
+                        ErrorCode.TokenMissing => (CloseCode.Unauthorized, CloseReasons.TokenMissing),
+                        _ => (CloseCode.Unauthorized, CloseReasons.TokenInvalid),
+                    }
+                    : (CloseCode.Forbidden, CloseReasons.NamespaceForbidden);
+            Log.AuthFailed(_logger, http.Request.Path, (int)code, auth.Message ?? reason);
             connection.StartClose(code, reason, discardQueued: false);
             await connection.DrainAfterCloseAsync().ConfigureAwait(false);
             return;
@@ -157,7 +168,7 @@ internal sealed class WebSocketGateway
             _registry.RaiseOpened(change);
             if (_shutdown.IsShuttingDown)
             {
-                connection.StartClose(CloseCode.ShuttingDown, "server shutting down", discardQueued: false);
+                connection.StartClose(CloseCode.ShuttingDown, CloseReasons.ShuttingDown, discardQueued: false);
             }
 
             foreach (var handler in _lifecycle)
@@ -177,7 +188,7 @@ internal sealed class WebSocketGateway
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.ConnectionFailed(_logger, clientId, ex);
-            connection.StartClose(CloseCode.InternalError, "internal error", discardQueued: false);
+            connection.StartClose(CloseCode.InternalError, CloseReasons.InternalError, discardQueued: false);
         }
         finally
         {
@@ -206,38 +217,41 @@ internal sealed class WebSocketGateway
 
     private async ValueTask OnMessageAsync(SwitchboardConnection connection, ReadOnlyMemory<byte> message)
     {
+        // Spec section 7 order: (frame type/size checked by the receive loop), rate limit, then the codec's checks
+        // (UTF-8, JSON, envelope shape, known command, role, payload fields), then the handler's semantic checks.
         var sequence = new ReadOnlySequence<byte>(message);
-        var ok = EnvelopeReader.TryReadCommand(in sequence, out var envelope, out var error);
+        var ok = EnvelopeReader.TryReadCommand(in sequence, _codecLimits, connection.User.Role, out var envelope, out var error);
+        var command = envelope.Command;
+        var cid = envelope.Cid;
         if (!connection.TryConsumeRate(out var abusive))
         {
             if (abusive)
             {
-                connection.StartClose(CloseCode.RateLimited, "rate limit exceeded", discardQueued: false);
+                connection.StartClose(CloseCode.RateLimited, CloseReasons.RateLimited, discardQueued: false);
                 return;
             }
 
             Log.RateLimited(_logger, connection.ClientId);
-            var command = ok ? envelope!.Command : null;
             _services.Metrics.Error((int)ErrorCode.RateLimited);
-            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, ErrorCode.RateLimited, "Rate limit exceeded; the command was dropped.", null), ok ? envelope!.Cid : null));
+            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, ErrorCode.RateLimited, "Rate limit exceeded; the command was dropped.", null), cid));
             return;
         }
 
         if (!ok)
         {
-            Log.BadInput(_logger, connection.ClientId, (int)error!.Code, error.Message, error.Path);
+            Log.BadInput(_logger, connection.ClientId, (int)error.Code, error.Message, error.Path);
             _services.Metrics.Error((int)error.Code);
-            connection.TrySend(EventFrames.Serialize(new ErrorEvent
-            {
-                Code = (int)error.Code,
-                Error = ErrorNames.Of(error.Code),
-                Message = error.Message,
-                Path = error.Path,
-            }));
+            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, error.Code, error.Message, error.Path), cid));
             return;
         }
 
-        await _dispatcher.DispatchAsync(connection, envelope!, connection.Closed).ConfigureAwait(false);
+        if (_shutdown.IsShuttingDown)
+        {
+            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, ErrorCode.ShuttingDown, "The server is shutting down.", null), cid));
+            return;
+        }
+
+        await _dispatcher.DispatchAsync(connection, envelope, connection.Closed).ConfigureAwait(false);
     }
 
     private bool IsOriginAllowed(string origin)
@@ -258,6 +272,22 @@ internal sealed class WebSocketGateway
 
         return false;
     }
+}
+
+/// <summary>The CLOSE reasons of the spec (sections 4, 17-19).</summary>
+internal static class CloseReasons
+{
+    public const string TokenMissing = "token missing";
+    public const string TokenInvalid = "token invalid";
+    public const string TokenExpired = "token expired";
+    public const string NamespaceForbidden = "namespace forbidden";
+    public const string IdleTimeout = "idle timeout";
+    public const string RateLimited = "rate limited";
+    public const string SlowConsumer = "slow consumer";
+    public const string ShuttingDown = "shutting down";
+    public const string InternalError = "internal error";
+    public const string Binary = "binary frames are not supported";
+    public const string TooBig = "message too big";
 }
 
 /// <summary>Well-known keys of <see cref="IConnection.Items"/> used by the core.</summary>

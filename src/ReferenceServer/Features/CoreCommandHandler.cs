@@ -35,12 +35,6 @@ internal sealed class CoreCommandHandler(TokenService tokens, DurableDelivery de
             return;
         }
 
-        if (!result.AllowsNamespace(context.Namespace))
-        {
-            await context.FailAsync(ErrorCode.NamespaceForbidden, $"The new token does not allow namespace {context.Namespace}.", "$.request.token", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         if (context.Connection is SwitchboardConnection connection)
         {
             connection.SetTokenExpiry(result.ExpiresAt);

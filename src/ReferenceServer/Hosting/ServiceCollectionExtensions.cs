@@ -70,7 +70,9 @@ public static class SwitchboardServiceCollectionExtensions
         services.AddSingleton<ICommandHandler>(sp => sp.GetRequiredService<PresenceService>());
         services.AddSingleton<IConnectionLifecycleHandler>(sp => sp.GetRequiredService<RoomService>());
 
-        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("sqlite", HealthStatus.Unhealthy, ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<SqliteHealthCheck>("sqlite", HealthStatus.Unhealthy, ["ready"])
+            .AddCheck<ShutdownHealthCheck>(ShutdownHealthCheck.Name, HealthStatus.Unhealthy, ["ready"]);
         services.AddProblemDetails();
         services.AddSingleton<AdminAuthFilter>();
 

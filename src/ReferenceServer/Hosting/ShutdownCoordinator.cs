@@ -45,7 +45,7 @@ internal sealed class ShutdownCoordinator(
         {
             if (connection is SwitchboardConnection c)
             {
-                c.StartClose(CloseCode.ShuttingDown, "server shutting down", discardQueued: false);
+                c.StartClose(CloseCode.ShuttingDown, CloseReasons.ShuttingDown, discardQueued: false);
             }
         }
 

@@ -72,7 +72,7 @@ public static partial class SwitchboardServer
         var gateway = app.Services.GetRequiredService<WebSocketGateway>();
         app.Map("/web", (HttpContext http) => gateway.HandleAsync(http, Namespaces.Web));
         app.Map("/app", (HttpContext http) => gateway.HandleAsync(http, Namespaces.App));
-        app.MapHealthChecks("/health");
+        HealthEndpoint.Map(app);
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilter<AdminAuthFilter>();

@@ -47,7 +47,6 @@ public sealed class CommandDispatcher
     public async ValueTask DispatchAsync(IConnection connection, ClientEnvelope envelope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(envelope);
         var context = new CommandContext(connection, envelope.Command, envelope.Cid, _sink);
         if (!_handlers.TryGetValue(envelope.Command, out var handler))
         {

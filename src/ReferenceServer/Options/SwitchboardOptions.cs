@@ -71,8 +71,8 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Allowed clock skew when checking <c>exp</c>. Defaults to 0 (expiry is exact).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    /// <summary>Allowed clock skew when checking <c>exp</c> and <c>nbf</c> (spec: at most 5 s). Defaults to 0 (exact).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.Zero;
 }
 

@@ -25,9 +25,10 @@ public sealed class ServiceDeskOptions
     public long ConversationIdleCloseMs { get; set; } = 300_000;
 
     /// <summary>How long a waiting conversation stays in the queue after its visitor's last connection
-    /// closed; then it is withdrawn (QIANGDAN <c>withdrawn</c>, CONVERSATION closed reason <c>visitor</c>).
-    /// Defaults to 60000 ms. 0 withdraws at once.</summary>
-    public long VisitorGraceMs { get; set; } = 60_000;
+    /// closed; then it is withdrawn (QIANGDAN <c>withdrawn</c>, CONVERSATION closed reason <c>visitor</c>), so
+    /// agents do not grab abandoned requests. Defaults to 300000 ms (5 minutes, like the idle close of an active
+    /// conversation). 0 disables the withdrawal (waiting conversations then wait forever).</summary>
+    public long VisitorGraceMs { get; set; } = 300_000;
 
     /// <summary>Namespace of a work-order assignee's durable stream when the assignee is offline and was
     /// never seen connected. Defaults to <c>web</c>.</summary>

@@ -126,7 +126,7 @@ public sealed class SqliteMessageStore : IMessageStore
         cmd.Parameters.AddWithValue("$u", userId);
         cmd.Parameters.AddWithValue("$s", afterSeq);
         cmd.Parameters.AddWithValue("$l", limit);
-        return ValueTask.FromResult(ReadFrames(cmd));
+        return ValueTask.FromResult<IReadOnlyList<StoredFrame>>(ReadFrames(cmd));
     }
 
     /// <inheritdoc />
@@ -222,7 +222,7 @@ public sealed class SqliteMessageStore : IMessageStore
         cmd.Parameters.AddWithValue("$r", room);
         cmd.Parameters.AddWithValue("$s", afterSeq);
         cmd.Parameters.AddWithValue("$l", limit);
-        return ValueTask.FromResult(ReadFrames(cmd));
+        return ValueTask.FromResult<IReadOnlyList<StoredFrame>>(ReadFrames(cmd));
     }
 
     /// <inheritdoc />

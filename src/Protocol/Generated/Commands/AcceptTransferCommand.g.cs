@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// The target agent takes over the conversation.
 /// Reply: ACK; CONVERSATION (active, agent = acceptor) to visitor, acceptor and previous owner; TRANSFER (accepted) to the requester.
-/// `request` of ACCEPT_TRANSFER. The target agent takes over the conversation.
 /// Wire command <c>ACCEPT_TRANSFER</c>, roles: agent, reply: ACK, error reply: ERROR, errors: FORBIDDEN, TRANSFER_NOT_FOUND, TRANSFER_TIMEOUT, MISSING_FIELD. Requirements: SB-XFER-005, SB-XFER-006.
 /// </remarks>
 public sealed partial class AcceptTransferCommand : IClientCommand, IWirePayload
@@ -51,12 +50,20 @@ public sealed partial class AcceptTransferCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("transfer_id");
+                    p_transfer_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_transfer_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("transfer_id");
+                    }
+                    p_transfer_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// End a conversation.
 /// Visitor (waiting or active) or owning agent. Reply: ACK; CONVERSATION closed to the participants.
-/// `request` of CLOSE_CONVERSATION. End a conversation.
 /// Wire command <c>CLOSE_CONVERSATION</c>, roles: visitor, agent, reply: ACK, error reply: ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, NOT_PARTICIPANT, CONVERSATION_CLOSED, MISSING_FIELD. Requirements: SB-CS-020, SB-CS-021, SB-CS-022.
 /// </remarks>
 public sealed partial class CloseConversationCommand : IClientCommand, IWirePayload
@@ -24,7 +23,7 @@ public sealed partial class CloseConversationCommand : IClientCommand, IWirePayl
     [JsonIgnore]
     public string CommandName => CommandNames.CloseConversation;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -51,12 +50,20 @@ public sealed partial class CloseConversationCommand : IClientCommand, IWirePayl
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -13,7 +13,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Create a work order.
 /// Reply: WOMSG (status open); WOMSG to the assignee's stream.
-/// `request` of CREATE_WORK_ORDER. Create a work order.
 /// Wire command <c>CREATE_WORK_ORDER</c>, roles: agent, admin, reply: WOMSG, error reply: ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, MISSING_FIELD, INVALID_FIELD. Requirements: SB-WO-001, SB-WO-002, SB-WO-003, SB-WO-004, SB-WO-006.
 /// </remarks>
 public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayload
@@ -28,11 +27,11 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
     [JsonIgnore]
     public string CommandName => CommandNames.CreateWorkOrder;
 
-    /// <summary>Title (1-200 characters). Required. Constraints: 1-200 characters. Wire: <c>title</c>.</summary>
+    /// <summary>Title (1-200 characters). Required. Constraints: 1-200 character(s). Wire: <c>title</c>.</summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
-    /// <summary>Body (0-10000 characters). Required. Constraints: at most 10000 characters. Wire: <c>body</c>.</summary>
+    /// <summary>Body (0-10000 characters). Required. Constraints: at most 10000 character(s). Wire: <c>body</c>.</summary>
     [JsonPropertyName("body")]
     public required string Body { get; init; }
 
@@ -79,29 +78,45 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
             if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("title");
+                    p_title = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_title = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                    {
+                        return error.In("title");
+                    }
+                    p_title = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("body");
+                    p_body = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_body = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                    {
+                        return error.In("body");
+                    }
+                    p_body = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_assignee = null;
+                    p_assignee = default;
                 }
                 else
                 {
@@ -117,7 +132,7 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {

@@ -12,8 +12,7 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Ask the server to send data back.
 /// Reply: ECHO with the same data.
-/// `request` of ECHO. Ask the server to send data back.
-/// Wire command <c>ECHO</c>, roles: any, reply: ECHO, error reply: ERROR, errors: MISSING_FIELD, INVALID_FIELD, RATE_LIMITED. Requirements: SB-ECHO-001, SB-ECHO-002.
+/// Wire command <c>ECHO</c>, roles: any, reply: ECHO, error reply: ERROR, errors: MISSING_FIELD, INVALID_FIELD. Requirements: SB-ECHO-001, SB-ECHO-002.
 /// </remarks>
 public sealed partial class EchoCommand : IClientCommand, IWirePayload
 {
@@ -51,12 +50,20 @@ public sealed partial class EchoCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_data = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Read today's DAY_ACCESS counts.
 /// Reply: DAY_ACCESS.
-/// `request` of GET_DAY_ACCESS. Read today's DAY_ACCESS counts.
 /// Wire command <c>GET_DAY_ACCESS</c>, roles: agent, admin, reply: DAY_ACCESS, error reply: ERROR, errors: FORBIDDEN. Requirements: SB-CS-024.
 /// </remarks>
 public sealed partial class GetDayAccessCommand : IClientCommand, IWirePayload

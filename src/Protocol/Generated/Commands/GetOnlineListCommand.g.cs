@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Get the namespace's online users and (un)subscribe to changes.
 /// Reply: ONLINE_LIST. subscribe/full_list set the connection's presence subscription; absent = unchanged.
-/// `request` of GET_ONLINE_LIST. Get the namespace's online users and (un)subscribe to changes.
 /// Wire command <c>GET_ONLINE_LIST</c>, roles: any, reply: ONLINE_LIST, error reply: ERROR, errors: INVALID_FIELD. Requirements: SB-PRES-001, SB-PRES-002, SB-PRES-005.
 /// </remarks>
 public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
@@ -65,7 +64,7 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_subscribe = null;
+                    p_subscribe = default;
                 }
                 else
                 {
@@ -81,7 +80,7 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_full_list = null;
+                    p_full_list = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// An agent claims a waiting conversation (QIANGDAN).
 /// Exactly one of concurrent GRABs wins. Reply: CONVERSATION (active, agent = caller).
-/// `request` of GRAB. An agent claims a waiting conversation (QIANGDAN).
 /// Wire command <c>GRAB</c>, roles: agent, reply: CONVERSATION, error reply: ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, GRAB_LOST, MISSING_FIELD. Requirements: SB-CS-007, SB-CS-008, SB-CS-009.
 /// </remarks>
 public sealed partial class GrabCommand : IClientCommand, IWirePayload
@@ -24,7 +23,7 @@ public sealed partial class GrabCommand : IClientCommand, IWirePayload
     [JsonIgnore]
     public string CommandName => CommandNames.Grab;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -51,12 +50,20 @@ public sealed partial class GrabCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

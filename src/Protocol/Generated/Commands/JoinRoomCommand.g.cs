@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Join a room of this namespace, optionally replaying its history.
 /// Replays ROOM_MESSAGEs with room_seq &gt; since (when given), then replies ROOM_STATE.
-/// `request` of JOIN_ROOM. Join a room of this namespace, optionally replaying its history.
 /// Wire command <c>JOIN_ROOM</c>, roles: any, reply: ROOM_STATE, error reply: ERROR, errors: INVALID_ROOM, MISSING_FIELD, INVALID_FIELD. Requirements: SB-ROOM-001, SB-ROOM-002, SB-ROOM-012.
 /// </remarks>
 public sealed partial class JoinRoomCommand : IClientCommand, IWirePayload
@@ -61,19 +60,27 @@ public sealed partial class JoinRoomCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_since.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_since = null;
+                    p_since = default;
                 }
                 else
                 {

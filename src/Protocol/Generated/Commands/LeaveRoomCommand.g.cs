@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Leave a room.
 /// Reply: ACK.
-/// `request` of LEAVE_ROOM. Leave a room.
 /// Wire command <c>LEAVE_ROOM</c>, roles: any, reply: ACK, error reply: ERROR, errors: NOT_IN_ROOM, INVALID_ROOM, MISSING_FIELD. Requirements: SB-ROOM-006, SB-ROOM-007.
 /// </remarks>
 public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
@@ -51,12 +50,20 @@ public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Set (or clear) the agent's open conversation.
 /// Decides NEW_MESSAGE vs NEW_MESSAGE_USER for the agent's future messages in this namespace. Reply: ACK.
-/// `request` of OPEN_CONVERSATION. Set (or clear) the agent's open conversation.
 /// Wire command <c>OPEN_CONVERSATION</c>, roles: agent, reply: ACK, error reply: ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, NOT_PARTICIPANT, CONVERSATION_CLOSED. Requirements: SB-CS-014, SB-CS-015.
 /// </remarks>
 public sealed partial class OpenConversationCommand : IClientCommand, IWirePayload
@@ -55,7 +54,7 @@ public sealed partial class OpenConversationCommand : IClientCommand, IWirePaylo
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Answer to PING.
 /// No reply. Resets the idle timer like every frame.
-/// `request` of PONG. Answer to PING.
 /// Wire command <c>PONG</c>, roles: any, reply: none, error reply: ERROR. Requirements: SB-KA-002, SB-KA-003.
 /// </remarks>
 public sealed partial class PongCommand : IClientCommand, IWirePayload

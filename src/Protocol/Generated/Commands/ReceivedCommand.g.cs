@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Confirm the durable stream up to seq.
 /// Moves the stream's acked_seq to max(acked_seq, seq). Events up to acked_seq are not replayed by a connect without since.
-/// `request` of RECEIVED. Confirm the durable stream up to seq.
 /// Wire command <c>RECEIVED</c>, roles: any, reply: ACK, error reply: ERROR, errors: MISSING_FIELD, INVALID_FIELD. Requirements: SB-DLV-009.
 /// </remarks>
 public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
@@ -51,12 +50,20 @@ public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("seq");
+                    p_seq = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_seq = n0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("seq");
+                    }
+                    p_seq = n0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Replace the connection's token before it expires.
 /// The new token must be valid and have the same sub. Reply: ACK with expires_at.
-/// `request` of REFRESH_TOKEN. Replace the connection's token before it expires.
 /// Wire command <c>REFRESH_TOKEN</c>, roles: any, reply: ACK, error reply: ERROR, errors: MISSING_FIELD, INVALID_FIELD, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_SUBJECT_MISMATCH. Requirements: SB-AUTH-011, SB-AUTH-012, SB-AUTH-013, SB-AUTH-014.
 /// </remarks>
 public sealed partial class RefreshTokenCommand : IClientCommand, IWirePayload
@@ -24,7 +23,7 @@ public sealed partial class RefreshTokenCommand : IClientCommand, IWirePayload
     [JsonIgnore]
     public string CommandName => CommandNames.RefreshToken;
 
-    /// <summary>The new JWT. Required. Constraints: at least 1 characters. Wire: <c>token</c>.</summary>
+    /// <summary>The new JWT. Required. Constraints: at least 1 character(s). Wire: <c>token</c>.</summary>
     [JsonPropertyName("token")]
     public required string Token { get; init; }
 
@@ -51,12 +50,20 @@ public sealed partial class RefreshTokenCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_token.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("token");
+                    p_token = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_token = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("token");
+                    }
+                    p_token = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// The target agent declines the transfer.
 /// Reply: ACK; REFUSE_TRANSFER to the requester.
-/// `request` of REFUSE_TRANSFER. The target agent declines the transfer.
 /// Wire command <c>REFUSE_TRANSFER</c>, roles: agent, reply: ACK, error reply: ERROR, errors: FORBIDDEN, TRANSFER_NOT_FOUND, TRANSFER_TIMEOUT, MISSING_FIELD. Requirements: SB-XFER-007.
 /// </remarks>
 public sealed partial class RefuseTransferCommand : IClientCommand, IWirePayload
@@ -29,7 +28,7 @@ public sealed partial class RefuseTransferCommand : IClientCommand, IWirePayload
     [JsonPropertyName("transfer_id")]
     public required string TransferId { get; init; }
 
-    /// <summary>Reason shown to the requester (0-500 characters). Optional. Constraints: at most 500 characters. Wire: <c>reason</c>.</summary>
+    /// <summary>Reason shown to the requester (0-500 characters). Optional. Constraints: at most 500 character(s). Wire: <c>reason</c>.</summary>
     [JsonPropertyName("reason")]
     public string? Reason { get; init; }
 
@@ -61,19 +60,27 @@ public sealed partial class RefuseTransferCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("transfer_id");
+                    p_transfer_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_transfer_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("transfer_id");
+                    }
+                    p_transfer_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_reason = null;
+                    p_reason = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A visitor asks for an agent.
 /// Creates a waiting conversation and queues it. Reply: CONVERSATION (waiting).
-/// `request` of REQUEST_SERVICE. A visitor asks for an agent.
 /// Wire command <c>REQUEST_SERVICE</c>, roles: visitor, reply: CONVERSATION, error reply: ERROR, errors: FORBIDDEN, ALREADY_IN_SERVICE, INVALID_FIELD. Requirements: SB-CS-002, SB-CS-003, SB-CS-004.
 /// </remarks>
 public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
@@ -25,11 +24,11 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
     [JsonIgnore]
     public string CommandName => CommandNames.RequestService;
 
-    /// <summary>What the visitor needs (0-128 characters). Optional. Constraints: at most 128 characters. Wire: <c>topic</c>.</summary>
+    /// <summary>What the visitor needs (0-128 characters). Optional. Constraints: at most 128 character(s). Wire: <c>topic</c>.</summary>
     [JsonPropertyName("topic")]
     public string? Topic { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Optional. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Optional. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public string? Data { get; init; }
 
@@ -65,7 +64,7 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_topic = null;
+                    p_topic = default;
                 }
                 else
                 {
@@ -81,7 +80,7 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_data = null;
+                    p_data = default;
                 }
                 else
                 {

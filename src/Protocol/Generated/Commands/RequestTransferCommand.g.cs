@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Ask another agent to take over a conversation.
 /// Caller must be the owning agent. Reply: TRANSFER (pending); RTRANSFER to the target.
-/// `request` of REQUEST_TRANSFER. Ask another agent to take over a conversation.
 /// Wire command <c>REQUEST_TRANSFER</c>, roles: agent, reply: TRANSFER, error reply: TRANSFER_ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, NOT_PARTICIPANT, CONVERSATION_CLOSED, TRANSFER_TO_SELF, TRANSFER_ALREADY_PENDING, TRANSFER_TARGET_OFFLINE, TRANSFER_TARGET_NOT_AGENT, MISSING_FIELD. Requirements: SB-XFER-001, SB-XFER-002, SB-XFER-003, SB-XFER-004.
 /// </remarks>
 public sealed partial class RequestTransferCommand : IClientCommand, IWirePayload
@@ -26,7 +25,7 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
     [JsonIgnore]
     public string CommandName => CommandNames.RequestTransfer;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -34,7 +33,7 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
     [JsonPropertyName("to")]
     public required string To { get; init; }
 
-    /// <summary>Note shown to the target (0-500 characters). Optional. Constraints: at most 500 characters. Wire: <c>note</c>.</summary>
+    /// <summary>Note shown to the target (0-500 characters). Optional. Constraints: at most 500 character(s). Wire: <c>note</c>.</summary>
     [JsonPropertyName("note")]
     public string? Note { get; init; }
 
@@ -68,29 +67,45 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("to");
+                    p_to = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_to = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("to");
+                    }
+                    p_to = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_note.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_note = null;
+                    p_note = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Send a message to every connection of the namespace.
 /// Reply: SEND_MESSAGE_SUCCESS.
-/// `request` of SEND_GROUP_MESSAGE. Send a message to every connection of the namespace.
 /// Wire command <c>SEND_GROUP_MESSAGE</c>, roles: any, reply: SEND_MESSAGE_SUCCESS, error reply: SEND_MESSAGE_ERROR, errors: MISSING_FIELD, INVALID_FIELD. Requirements: SB-CHAT-001, SB-CHAT-002, SB-CHAT-003.
 /// </remarks>
 public sealed partial class SendGroupMessageCommand : IClientCommand, IWirePayload
@@ -25,7 +24,7 @@ public sealed partial class SendGroupMessageCommand : IClientCommand, IWirePaylo
     [JsonIgnore]
     public string CommandName => CommandNames.SendGroupMessage;
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -61,19 +60,27 @@ public sealed partial class SendGroupMessageCommand : IClientCommand, IWirePaylo
             if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_data = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_include_self.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_include_self = null;
+                    p_include_self = default;
                 }
                 else
                 {

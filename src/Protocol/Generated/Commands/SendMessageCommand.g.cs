@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Send a message in a service-desk conversation.
 /// Reply: SEND_MESSAGE_SUCCESS (with conversation_id) after the message was stored.
-/// `request` of SEND_MESSAGE. Send a message in a service-desk conversation.
 /// Wire command <c>SEND_MESSAGE</c>, roles: visitor, agent, reply: SEND_MESSAGE_SUCCESS, error reply: SEND_MESSAGE_ERROR, errors: FORBIDDEN, CONVERSATION_NOT_FOUND, NOT_PARTICIPANT, CONVERSATION_CLOSED, MISSING_FIELD, INVALID_FIELD. Requirements: SB-CS-016, SB-CS-017, SB-CS-019.
 /// </remarks>
 public sealed partial class SendMessageCommand : IClientCommand, IWirePayload
@@ -25,11 +24,11 @@ public sealed partial class SendMessageCommand : IClientCommand, IWirePayload
     [JsonIgnore]
     public string CommandName => CommandNames.SendMessage;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -58,22 +57,38 @@ public sealed partial class SendMessageCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_data = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else
             {

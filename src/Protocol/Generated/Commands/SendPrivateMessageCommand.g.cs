@@ -11,8 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Send private message</summary>
 /// <remarks>
 /// Send a durable message to one user.
-/// Delivered to the recipient's connections in `namespace` (default: the sender's). Reply: SEND_MESSAGE_SUCCESS after the message was stored.
-/// `request` of SEND_PRIVATE_MESSAGE. Send a durable message to one user.
+/// Delivered to the recipient's connections in <c>namespace</c> (default: the sender's). Reply: SEND_MESSAGE_SUCCESS after the message was stored.
 /// Wire command <c>SEND_PRIVATE_MESSAGE</c>, roles: any, reply: SEND_MESSAGE_SUCCESS, error reply: SEND_MESSAGE_ERROR, errors: RECIPIENT_UNKNOWN, MISSING_FIELD, INVALID_FIELD. Requirements: SB-CHAT-005, SB-CHAT-006, SB-CHAT-007, SB-NS-003.
 /// </remarks>
 public sealed partial class SendPrivateMessageCommand : IClientCommand, IWirePayload
@@ -30,7 +29,7 @@ public sealed partial class SendPrivateMessageCommand : IClientCommand, IWirePay
     [JsonPropertyName("to")]
     public required string To { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -68,29 +67,45 @@ public sealed partial class SendPrivateMessageCommand : IClientCommand, IWirePay
             if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("to");
+                    p_to = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_to = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("to");
+                    }
+                    p_to = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_data = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_namespace = null;
+                    p_namespace = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Send a message to every member of a room.
 /// The sending connection must be a member. Reply: SEND_MESSAGE_SUCCESS (seq = room_seq).
-/// `request` of SEND_ROOM_MESSAGE. Send a message to every member of a room.
 /// Wire command <c>SEND_ROOM_MESSAGE</c>, roles: any, reply: SEND_MESSAGE_SUCCESS, error reply: SEND_MESSAGE_ERROR, errors: NOT_IN_ROOM, INVALID_ROOM, MISSING_FIELD, INVALID_FIELD. Requirements: SB-ROOM-008, SB-ROOM-009, SB-ROOM-010.
 /// </remarks>
 public sealed partial class SendRoomMessageCommand : IClientCommand, IWirePayload
@@ -29,7 +28,7 @@ public sealed partial class SendRoomMessageCommand : IClientCommand, IWirePayloa
     [JsonPropertyName("room")]
     public required string Room { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -58,22 +57,38 @@ public sealed partial class SendRoomMessageCommand : IClientCommand, IWirePayloa
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_data = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Schedule a reminder for this connection.
 /// Reply: TIMER (scheduled); TIMER (fired) to this connection after delay_ms.
-/// `request` of SET_TIMER. Schedule a reminder for this connection.
 /// Wire command <c>SET_TIMER</c>, roles: any, reply: TIMER, error reply: ERROR, errors: MISSING_FIELD, INVALID_FIELD. Requirements: SB-TIMER-001, SB-TIMER-002, SB-TIMER-003.
 /// </remarks>
 public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
@@ -29,7 +28,7 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
     [JsonPropertyName("delay_ms")]
     public required long DelayMs { get; init; }
 
-    /// <summary>Label echoed in the TIMER events (0-128 characters). Optional. Constraints: at most 128 characters. Wire: <c>label</c>.</summary>
+    /// <summary>Label echoed in the TIMER events (0-128 characters). Optional. Constraints: at most 128 character(s). Wire: <c>label</c>.</summary>
     [JsonPropertyName("label")]
     public string? Label { get; init; }
 
@@ -61,19 +60,27 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
             if (reader.ValueTextEquals(s_delay_ms.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error) || !WireRead.Maximum(n0, 86400000L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("delay_ms");
+                    p_delay_ms = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_delay_ms = n0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error) || !WireRead.Maximum(n0, 86400000L, ref error))
+                    {
+                        return error.In("delay_ms");
+                    }
+                    p_delay_ms = n0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_label = null;
+                    p_label = default;
                 }
                 else
                 {

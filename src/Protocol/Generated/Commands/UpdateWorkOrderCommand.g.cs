@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Change a work order's status, optionally with a comment.
 /// Reply: WOMSG; WOMSG to the assignee's stream.
-/// `request` of UPDATE_WORK_ORDER. Change a work order's status, optionally with a comment.
 /// Wire command <c>UPDATE_WORK_ORDER</c>, roles: agent, admin, reply: WOMSG, error reply: ERROR, errors: FORBIDDEN, WORK_ORDER_NOT_FOUND, NOT_PARTICIPANT, MISSING_FIELD, INVALID_FIELD. Requirements: SB-WO-005.
 /// </remarks>
 public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayload
@@ -34,7 +33,7 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
     [JsonPropertyName("status")]
     public required WorkOrderStatus Status { get; init; }
 
-    /// <summary>Comment (0-2000 characters). Optional. Constraints: at most 2000 characters. Wire: <c>comment</c>.</summary>
+    /// <summary>Comment (0-2000 characters). Optional. Constraints: at most 2000 character(s). Wire: <c>comment</c>.</summary>
     [JsonPropertyName("comment")]
     public string? Comment { get; init; }
 
@@ -68,29 +67,45 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
             if (reader.ValueTextEquals(s_work_order_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("work_order_id");
+                    p_work_order_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_work_order_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("work_order_id");
+                    }
+                    p_work_order_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("status");
+                    p_status = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_status = e0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("status");
+                    }
+                    p_status = e0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_comment = null;
+                    p_comment = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Success reply of commands that return no data.
 /// Success reply of REFRESH_TOKEN, RECEIVED, LEAVE_ROOM, OPEN_CONVERSATION, CLOSE_CONVERSATION, ACCEPT_TRANSFER, REFUSE_TRANSFER. Only sent when the command carried a cid.
-/// `response` of ACK. Success reply of commands that return no data.
 /// Wire event <c>ACK</c>, delivery: reply. Requirements: SB-ENV-012, SB-AUTH-011.
 /// </remarks>
 public sealed partial class AckEvent : IServerEvent, IWirePayload
@@ -61,19 +60,27 @@ public sealed partial class AckEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_command.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("command");
+                    p_command = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_command = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("command");
+                    }
+                    p_command = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_expires_at.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_expires_at = null;
+                    p_expires_at = default;
                 }
                 else
                 {

@@ -11,8 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Closing</summary>
 /// <remarks>
 /// Sent right before a server-initiated close.
-/// The server sends CLOSE as the last frame and then closes the WebSocket with the same code. `retryable` tells the client whether reconnecting can succeed (see x-close-codes).
-/// `response` of CLOSE. Sent right before a server-initiated close.
+/// The server sends CLOSE as the last frame and then closes the WebSocket with the same code. <c>retryable</c> tells the client whether reconnecting can succeed (see x-close-codes).
 /// Wire event <c>CLOSE</c>, delivery: live. Requirements: SB-CLOSE-001, SB-CLOSE-002, SB-AUTH-003, SB-AUTH-005.
 /// </remarks>
 public sealed partial class CloseEvent : IServerEvent, IWirePayload
@@ -65,32 +64,56 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 4999L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("code");
+                    p_code = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_code = n0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 4999L, ref error))
+                    {
+                        return error.In("code");
+                    }
+                    p_code = n0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("reason");
+                    p_reason = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_reason = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("reason");
+                    }
+                    p_reason = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_retryable.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("retryable");
+                    p_retryable = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_retryable = b0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    {
+                        return error.In("retryable");
+                    }
+                    p_retryable = b0;
+                    seen |= 1UL << 2;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// First frame of every authenticated connection.
 /// Sent once, as the first frame, after the token was accepted. Carries the connection's identity, the durable stream position (epoch, seq), the resume outcome (recovered, missed) and the limits the server enforces on this connection. Replayed durable events (missed) follow immediately.
-/// `response` of CONNECT. First frame of every authenticated connection.
 /// Wire event <c>CONNECT</c>, delivery: live. Requirements: SB-HS-006, SB-HS-007, SB-HS-008, SB-HS-009, SB-DLV-005, SB-DLV-006, SB-LIM-006.
 /// </remarks>
 public sealed partial class ConnectEvent : IServerEvent, IWirePayload
@@ -38,7 +37,7 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Connect;
 
-    /// <summary>Unique id of this connection (never reused). Required. Constraints: 1-128 characters. Wire: <c>client_id</c>.</summary>
+    /// <summary>Unique id of this connection (never reused). Required. Constraints: 1-128 character(s). Wire: <c>client_id</c>.</summary>
     [JsonPropertyName("client_id")]
     public required string ClientId { get; init; }
 
@@ -50,15 +49,15 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     [JsonPropertyName("namespace")]
     public required Namespace Namespace { get; init; }
 
-    /// <summary>Negotiated protocol, always `switchboard.v1.json` in v1. Required. Wire: <c>protocol</c>.</summary>
+    /// <summary>Negotiated protocol, always <c>switchboard.v1.json</c> in v1. Required. Wire: <c>protocol</c>.</summary>
     [JsonPropertyName("protocol")]
     public required string Protocol { get; init; }
 
-    /// <summary>Server product and version, e.g. `Switchboard.ReferenceServer/1.0.0`. Informational. Required. Wire: <c>server</c>.</summary>
+    /// <summary>Server product and version, e.g. <c>Switchboard.ReferenceServer/1.0.0</c>. Informational. Required. Wire: <c>server</c>.</summary>
     [JsonPropertyName("server")]
     public required string Server { get; init; }
 
-    /// <summary>Epoch of the user's durable stream in this namespace (changes when the stream is recreated). Required. Constraints: at least 1 characters. Wire: <c>epoch</c>.</summary>
+    /// <summary>Epoch of the user's durable stream in this namespace (changes when the stream is recreated). Required. Constraints: at least 1 character(s). Wire: <c>epoch</c>.</summary>
     [JsonPropertyName("epoch")]
     public required string Epoch { get; init; }
 
@@ -155,161 +154,281 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_client_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("client_id");
+                    p_client_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_client_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    {
+                        return error.In("client_id");
+                    }
+                    p_client_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_user = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("namespace");
+                    p_namespace = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_namespace = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("namespace");
+                    }
+                    p_namespace = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_protocol.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("protocol");
+                    p_protocol = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_protocol = s0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("protocol");
+                    }
+                    p_protocol = s0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_server.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("server");
+                    p_server = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_server = s0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("server");
+                    }
+                    p_server = s0;
+                    seen |= 1UL << 4;
+                }
             }
             else if (reader.ValueTextEquals(s_epoch.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("epoch");
+                    p_epoch = default;
+                    seen &= ~(1UL << 5);
                 }
-                p_epoch = s0;
-                seen |= 1UL << 5;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("epoch");
+                    }
+                    p_epoch = s0;
+                    seen |= 1UL << 5;
+                }
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("seq");
+                    p_seq = default;
+                    seen &= ~(1UL << 6);
                 }
-                p_seq = n0;
-                seen |= 1UL << 6;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("seq");
+                    }
+                    p_seq = n0;
+                    seen |= 1UL << 6;
+                }
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("recovered");
+                    p_recovered = default;
+                    seen &= ~(1UL << 7);
                 }
-                p_recovered = b0;
-                seen |= 1UL << 7;
+                else
+                {
+                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    {
+                        return error.In("recovered");
+                    }
+                    p_recovered = b0;
+                    seen |= 1UL << 7;
+                }
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("missed");
+                    p_missed = default;
+                    seen &= ~(1UL << 8);
                 }
-                p_missed = n0;
-                seen |= 1UL << 8;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("missed");
+                    }
+                    p_missed = n0;
+                    seen |= 1UL << 8;
+                }
             }
             else if (reader.ValueTextEquals(s_ping_interval_ms.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("ping_interval_ms");
+                    p_ping_interval_ms = default;
+                    seen &= ~(1UL << 9);
                 }
-                p_ping_interval_ms = n0;
-                seen |= 1UL << 9;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("ping_interval_ms");
+                    }
+                    p_ping_interval_ms = n0;
+                    seen |= 1UL << 9;
+                }
             }
             else if (reader.ValueTextEquals(s_idle_timeout_ms.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("idle_timeout_ms");
+                    p_idle_timeout_ms = default;
+                    seen &= ~(1UL << 10);
                 }
-                p_idle_timeout_ms = n0;
-                seen |= 1UL << 10;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("idle_timeout_ms");
+                    }
+                    p_idle_timeout_ms = n0;
+                    seen |= 1UL << 10;
+                }
             }
             else if (reader.ValueTextEquals(s_max_message_bytes.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("max_message_bytes");
+                    p_max_message_bytes = default;
+                    seen &= ~(1UL << 11);
                 }
-                p_max_message_bytes = n0;
-                seen |= 1UL << 11;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("max_message_bytes");
+                    }
+                    p_max_message_bytes = n0;
+                    seen |= 1UL << 11;
+                }
             }
             else if (reader.ValueTextEquals(s_rate_limit_per_second.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("rate_limit_per_second");
+                    p_rate_limit_per_second = default;
+                    seen &= ~(1UL << 12);
                 }
-                p_rate_limit_per_second = n0;
-                seen |= 1UL << 12;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("rate_limit_per_second");
+                    }
+                    p_rate_limit_per_second = n0;
+                    seen |= 1UL << 12;
+                }
             }
             else if (reader.ValueTextEquals(s_rate_limit_burst.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("rate_limit_burst");
+                    p_rate_limit_burst = default;
+                    seen &= ~(1UL << 13);
                 }
-                p_rate_limit_burst = n0;
-                seen |= 1UL << 13;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("rate_limit_burst");
+                    }
+                    p_rate_limit_burst = n0;
+                    seen |= 1UL << 13;
+                }
             }
             else if (reader.ValueTextEquals(s_capabilities.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartArray(ref reader, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("capabilities");
+                    p_capabilities = default;
+                    seen &= ~(1UL << 14);
                 }
-                var l0 = new List<Capability>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                else
                 {
-                    if (!CapabilityExtensions.TryReadJson(ref reader, out var e1, ref error))
+                    if (!WireRead.StartArray(ref reader, ref error))
                     {
-                        error.PushIndex(l0.Count); return error.In("capabilities");
+                        return error.In("capabilities");
                     }
-                    l0.Add(e1);
+                    var l0 = new List<Capability>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (!CapabilityExtensions.TryReadJson(ref reader, out var e1, ref error))
+                        {
+                            error.PushIndex(l0.Count); return error.In("capabilities");
+                        }
+                        l0.Add(e1);
+                    }
+                    p_capabilities = l0;
+                    seen |= 1UL << 14;
                 }
-                p_capabilities = l0;
-                seen |= 1UL << 14;
             }
             else
             {

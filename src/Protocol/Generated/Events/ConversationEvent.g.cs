@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A service-desk conversation changed state.
 /// Appended to the durable stream of the visitor and of the owning agent (and of the previous owner after a transfer) on every state change; the reply to REQUEST_SERVICE and GRAB.
-/// `response` of CONVERSATION. A service-desk conversation changed state.
 /// Wire event <c>CONVERSATION</c>, delivery: durable. Requirements: SB-CS-002, SB-CS-007, SB-CS-013, SB-CS-020, SB-CS-029, SB-XFER-005.
 /// </remarks>
 public sealed partial class ConversationEvent : IServerEvent, IWirePayload
@@ -31,7 +30,7 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Conversation;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -114,39 +113,63 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!ConversationStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("state");
+                    p_state = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_state = e0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!ConversationStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("state");
+                    }
+                    p_state = e0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("visitor");
+                    p_visitor = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_visitor = o0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("visitor");
+                    }
+                    p_visitor = o0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_agent.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_agent = null;
+                    p_agent = default;
                 }
                 else
                 {
@@ -162,7 +185,7 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_topic = null;
+                    p_topic = default;
                 }
                 else
                 {
@@ -178,7 +201,7 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_position = null;
+                    p_position = default;
                 }
                 else
                 {
@@ -194,7 +217,7 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_reason = null;
+                    p_reason = default;
                 }
                 else
                 {
@@ -208,12 +231,20 @@ public sealed partial class ConversationEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

@@ -13,7 +13,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// How many visitors this agent (and all agents) received today.
 /// Reply to GET_DAY_ACCESS; pushed without cid to every online agent connection after each change of the counts and right after CONNECT for agents.
-/// `response` of DAY_ACCESS. How many visitors this agent (and all agents) received today.
 /// Wire event <c>DAY_ACCESS</c>, delivery: live. Requirements: SB-CS-024, SB-CS-025, SB-CS-026, SB-CS-027.
 /// </remarks>
 public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
@@ -66,32 +65,56 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_date.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, DatePattern(), "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("date");
+                    p_date = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_date = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, DatePattern(), "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ref error))
+                    {
+                        return error.In("date");
+                    }
+                    p_date = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_count.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("count");
+                    p_count = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_count = n0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("count");
+                    }
+                    p_count = n0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_total.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("total");
+                    p_total = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_total = n0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("total");
+                    }
+                    p_total = n0;
+                    seen |= 1UL << 2;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Reply to ECHO.
 /// Carries the command's data unchanged.
-/// `response` of ECHO. Reply to ECHO.
 /// Wire event <c>ECHO</c>, delivery: reply. Requirements: SB-ECHO-001.
 /// </remarks>
 public sealed partial class EchoEvent : IServerEvent, IWirePayload
@@ -51,12 +50,20 @@ public sealed partial class EchoEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_data = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Error reply to a command (or to a frame that could not be read).
 /// Reply to a command that failed, carrying the command's cid when it had a readable one. Also sent (without cid) for frames that are not a valid envelope. The connection stays open unless a CLOSE follows.
-/// `response` of ERROR. Error reply to a command (or to a frame that could not be read).
 /// Wire event <c>ERROR</c>, delivery: reply. Requirements: SB-CODEC-001, SB-CODEC-013, SB-CODEC-014, SB-ENV-013.
 /// </remarks>
 public sealed partial class ErrorEvent : IServerEvent, IWirePayload
@@ -40,7 +39,7 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
     [JsonPropertyName("message")]
     public required string Message { get; init; }
 
-    /// <summary>JSON path of the offending field, e.g. `$.request.data` (present when a single field is at fault). Optional. Wire: <c>path</c>.</summary>
+    /// <summary>JSON path of the offending field, e.g. <c>$.request.data</c> (present when a single field is at fault). Optional. Wire: <c>path</c>.</summary>
     [JsonPropertyName("path")]
     public string? Path { get; init; }
 
@@ -85,39 +84,63 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("code");
+                    p_code = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_code = n0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                    {
+                        return error.In("code");
+                    }
+                    p_code = n0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("error");
+                    p_error = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_error = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("error");
+                    }
+                    p_error = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_message.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message");
+                    p_message = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_message = s0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("message");
+                    }
+                    p_message = s0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_path = null;
+                    p_path = default;
                 }
                 else
                 {
@@ -133,7 +156,7 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_command = null;
+                    p_command = default;
                 }
                 else
                 {

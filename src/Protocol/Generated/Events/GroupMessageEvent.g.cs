@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A message to everyone in the namespace (seed 004 GroupChat).
 /// Sent to every connection of the namespace (not to the sending connection when include_self=false). Live only.
-/// `response` of GROUP_MESSAGE. A message to everyone in the namespace (seed 004 GroupChat).
 /// Wire event <c>GROUP_MESSAGE</c>, delivery: live. Requirements: SB-CHAT-001, SB-CHAT-002, SB-CHAT-004.
 /// </remarks>
 public sealed partial class GroupMessageEvent : IServerEvent, IWirePayload
@@ -27,7 +26,7 @@ public sealed partial class GroupMessageEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.GroupMessage;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
@@ -35,7 +34,7 @@ public sealed partial class GroupMessageEvent : IServerEvent, IWirePayload
     [JsonPropertyName("user")]
     public required UserRef User { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -73,42 +72,74 @@ public sealed partial class GroupMessageEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_user = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_data = s0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A conversation message for a conversation not on screen.
 /// Appended to the owning agent's stream when the agent's open conversation is another one or none. Same fields as NEW_MESSAGE.
-/// `response` of NEW_MESSAGE_USER. A conversation message for a conversation not on screen.
 /// Wire event <c>NEW_MESSAGE_USER</c>, delivery: durable. Requirements: SB-CS-017, SB-CS-018.
 /// </remarks>
 public sealed partial class NewMessageUserEvent : IServerEvent, IWirePayload
@@ -28,11 +27,11 @@ public sealed partial class NewMessageUserEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.NewMessageUser;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -40,7 +39,7 @@ public sealed partial class NewMessageUserEvent : IServerEvent, IWirePayload
     [JsonPropertyName("user")]
     public required UserRef User { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -80,52 +79,92 @@ public sealed partial class NewMessageUserEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_user = o0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_data = s0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_at = t0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

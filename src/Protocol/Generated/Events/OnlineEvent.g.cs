@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A user came online or went offline in a namespace.
 /// Sent to presence subscribers of the namespace when a user's first connection opens or last connection closes; also sent to every agent connection (any namespace) when a visitor comes online or goes offline.
-/// `response` of ONLINE. A user came online or went offline in a namespace.
 /// Wire event <c>ONLINE</c>, delivery: live. Requirements: SB-PRES-002, SB-PRES-003, SB-PRES-004, SB-PRES-006.
 /// </remarks>
 public sealed partial class OnlineEvent : IServerEvent, IWirePayload
@@ -80,52 +79,92 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_user = o0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("namespace");
+                    p_namespace = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_namespace = e0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("namespace");
+                    }
+                    p_namespace = e0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_online.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("online");
+                    p_online = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_online = b0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    {
+                        return error.In("online");
+                    }
+                    p_online = b0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("connections");
+                    p_connections = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_connections = n0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("connections");
+                    }
+                    p_connections = n0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_at = t0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Every user with an open connection in the namespace.
 /// Reply to GET_ONLINE_LIST; pushed without cid after every presence change to connections that subscribed with full_list: true. Users are sorted by id (ordinal).
-/// `response` of ONLINE_LIST. Every user with an open connection in the namespace.
 /// Wire event <c>ONLINE_LIST</c>, delivery: live. Requirements: SB-PRES-001, SB-PRES-005.
 /// </remarks>
 public sealed partial class OnlineListEvent : IServerEvent, IWirePayload
@@ -63,31 +62,47 @@ public sealed partial class OnlineListEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("namespace");
+                    p_namespace = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_namespace = e0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("namespace");
+                    }
+                    p_namespace = e0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_users.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartArray(ref reader, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("users");
+                    p_users = default;
+                    seen &= ~(1UL << 1);
                 }
-                var l0 = new List<OnlineUser>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !OnlineUser.TryReadJson(ref reader, out var o1, ref error))
+                    if (!WireRead.StartArray(ref reader, ref error))
                     {
-                        error.PushIndex(l0.Count); return error.In("users");
+                        return error.In("users");
                     }
-                    l0.Add(o1);
+                    var l0 = new List<OnlineUser>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (!WireRead.StartObject(ref reader, ref error) || !OnlineUser.TryReadJson(ref reader, out var o1, ref error))
+                        {
+                            error.PushIndex(l0.Count); return error.In("users");
+                        }
+                        l0.Add(o1);
+                    }
+                    p_users = l0;
+                    seen |= 1UL << 1;
                 }
-                p_users = l0;
-                seen |= 1UL << 1;
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Application keepalive.
 /// Sent every ping_interval_ms. The client answers with PONG.
-/// `response` of PING. Application keepalive.
 /// Wire event <c>PING</c>, delivery: live. Requirements: SB-KA-001, SB-KA-002.
 /// </remarks>
 public sealed partial class PingEvent : IServerEvent, IWirePayload
@@ -51,12 +50,20 @@ public sealed partial class PingEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_at = t0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 0;
+                }
             }
             else
             {

@@ -13,7 +13,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A message to one user (seed 004 SingleChat).
 /// Appended to the recipient's durable stream in the target namespace and pushed to all of the recipient's connections there.
-/// `response` of PRIVATE_MESSAGE. A message to one user (seed 004 SingleChat).
 /// Wire event <c>PRIVATE_MESSAGE</c>, delivery: durable. Requirements: SB-CHAT-005, SB-CHAT-007, SB-DLV-012.
 /// </remarks>
 public sealed partial class PrivateMessageEvent : IServerEvent, IWirePayload
@@ -30,7 +29,7 @@ public sealed partial class PrivateMessageEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.PrivateMessage;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
@@ -46,7 +45,7 @@ public sealed partial class PrivateMessageEvent : IServerEvent, IWirePayload
     [JsonPropertyName("namespace")]
     public required Namespace Namespace { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -88,62 +87,110 @@ public sealed partial class PrivateMessageEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_user = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, ToPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("to");
+                    p_to = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_to = s0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, ToPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    {
+                        return error.In("to");
+                    }
+                    p_to = s0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("namespace");
+                    p_namespace = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_namespace = e0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("namespace");
+                    }
+                    p_namespace = e0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_data = s0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 4;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 5);
                 }
-                p_at = t0;
-                seen |= 1UL << 5;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 5;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Data pushed by a business backend through the HTTP API.
 /// To a user: durable (seq). To a room or a whole namespace: live only.
-/// `response` of PUSH. Data pushed by a business backend through the HTTP API.
 /// Wire event <c>PUSH</c>, delivery: durable. Requirements: SB-API-003, SB-API-004, SB-API-005.
 /// </remarks>
 public sealed partial class PushEvent : IServerEvent, IWirePayload
@@ -28,11 +27,11 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Push;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
-    /// <summary>Application-defined topic (1-128 characters). Required. Constraints: 1-128 characters. Wire: <c>topic</c>.</summary>
+    /// <summary>Application-defined topic (1-128 characters). Required. Constraints: 1-128 character(s). Wire: <c>topic</c>.</summary>
     [JsonPropertyName("topic")]
     public required string Topic { get; init; }
 
@@ -83,29 +82,45 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("topic");
+                    p_topic = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_topic = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    {
+                        return error.In("topic");
+                    }
+                    p_topic = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_room = null;
+                    p_room = default;
                 }
                 else
                 {
@@ -126,12 +141,20 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

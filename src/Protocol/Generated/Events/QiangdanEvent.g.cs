@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A conversation entered or left the visitor queue.
 /// Sent to every online agent connection (all namespaces): state waiting when queued (and, for each queued conversation, right after an agent connects), taken when an agent grabbed it, withdrawn when it was closed while waiting.
-/// `response` of QIANGDAN. A conversation entered or left the visitor queue.
 /// Wire event <c>QIANGDAN</c>, delivery: live. Requirements: SB-CS-005, SB-CS-006, SB-CS-010, SB-CS-021.
 /// </remarks>
 public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
@@ -30,7 +29,7 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Qiangdan;
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -101,29 +100,45 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("visitor");
+                    p_visitor = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_visitor = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("visitor");
+                    }
+                    p_visitor = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_topic = null;
+                    p_topic = default;
                 }
                 else
                 {
@@ -137,19 +152,27 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!QueueStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("state");
+                    p_state = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_state = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!QueueStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("state");
+                    }
+                    p_state = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_agent.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_agent = null;
+                    p_agent = default;
                 }
                 else
                 {
@@ -163,22 +186,38 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_queued_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("queued_at");
+                    p_queued_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_queued_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("queued_at");
+                    }
+                    p_queued_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_at = t0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// The target agent refused the transfer.
 /// Sent to the requester's connections. The conversation stays with the requester.
-/// `response` of REFUSE_TRANSFER. The target agent refused the transfer.
 /// Wire event <c>REFUSE_TRANSFER</c>, delivery: live. Requirements: SB-XFER-007.
 /// </remarks>
 public sealed partial class RefuseTransferEvent : IServerEvent, IWirePayload
@@ -28,11 +27,11 @@ public sealed partial class RefuseTransferEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.RefuseTransfer;
 
-    /// <summary>Transfer id. Required. Constraints: 1-64 characters. Wire: <c>transfer_id</c>.</summary>
+    /// <summary>Transfer id. Required. Constraints: 1-64 character(s). Wire: <c>transfer_id</c>.</summary>
     [JsonPropertyName("transfer_id")]
     public required string TransferId { get; init; }
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -83,39 +82,63 @@ public sealed partial class RefuseTransferEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("transfer_id");
+                    p_transfer_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_transfer_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("transfer_id");
+                    }
+                    p_transfer_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_by.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("by");
+                    p_by = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_by = o0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("by");
+                    }
+                    p_by = o0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_reason = null;
+                    p_reason = default;
                 }
                 else
                 {
@@ -129,12 +152,20 @@ public sealed partial class RefuseTransferEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A user joined a room (seed 002 ENTER).
 /// Sent to every member connection, the joiner's included, when the user's first connection joins.
-/// `response` of ROOM_ENTER. A user joined a room (seed 002 ENTER).
 /// Wire event <c>ROOM_ENTER</c>, delivery: live. Requirements: SB-ROOM-003, SB-ROOM-004, SB-ROOM-005.
 /// </remarks>
 public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
@@ -66,32 +65,56 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_user = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_at = t0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 2;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A user left a room (seed 002 LEAVE).
 /// Sent to the remaining member connections when the user's last member connection leaves or disconnects.
-/// `response` of ROOM_LEAVE. A user left a room (seed 002 LEAVE).
 /// Wire event <c>ROOM_LEAVE</c>, delivery: live. Requirements: SB-ROOM-006, SB-ROOM-015.
 /// </remarks>
 public sealed partial class RoomLeaveEvent : IServerEvent, IWirePayload
@@ -73,42 +72,74 @@ public sealed partial class RoomLeaveEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_user = o0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!RoomLeaveReasonExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("reason");
+                    p_reason = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_reason = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!RoomLeaveReasonExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("reason");
+                    }
+                    p_reason = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

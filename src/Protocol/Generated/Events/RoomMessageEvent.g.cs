@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A chat message in a room (seed 002 MSG).
 /// Sent to every member connection, the sender's included. Stored once in the room stream (room_seq) and replayed by JOIN_ROOM with since; not part of any user's durable stream.
-/// `response` of ROOM_MESSAGE. A chat message in a room (seed 002 MSG).
 /// Wire event <c>ROOM_MESSAGE</c>, delivery: room. Requirements: SB-ROOM-009, SB-ROOM-011, SB-ROOM-017.
 /// </remarks>
 public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
@@ -29,7 +28,7 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.RoomMessage;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
@@ -45,7 +44,7 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
     [JsonPropertyName("user")]
     public required UserRef User { get; init; }
 
-    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 characters. Wire: <c>data</c>.</summary>
+    /// <summary>Message body (UTF-8 text, at least 1 character; the whole frame is bounded by max_message_bytes). Required. Constraints: at least 1 character(s). Wire: <c>data</c>.</summary>
     [JsonPropertyName("data")]
     public required string Data { get; init; }
 
@@ -87,62 +86,110 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_room = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_room_seq.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room_seq");
+                    p_room_seq = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_room_seq = n0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("room_seq");
+                    }
+                    p_room_seq = n0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("user");
+                    p_user = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_user = o0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("user");
+                    }
+                    p_user = o0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("data");
+                    p_data = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_data = s0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    {
+                        return error.In("data");
+                    }
+                    p_data = s0;
+                    seen |= 1UL << 4;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 5);
                 }
-                p_at = t0;
-                seen |= 1UL << 5;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 5;
+                }
             }
             else
             {

@@ -11,8 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Room state</summary>
 /// <remarks>
 /// Reply to JOIN_ROOM, after the replayed room messages.
-/// Lists the room's members and the room stream position. Sent after the ROOM_MESSAGEs replayed because of `since`.
-/// `response` of ROOM_STATE. Reply to JOIN_ROOM, after the replayed room messages.
+/// Lists the room's members and the room stream position. Sent after the ROOM_MESSAGEs replayed because of <c>since</c>.
 /// Wire event <c>ROOM_STATE</c>, delivery: reply. Requirements: SB-ROOM-002, SB-ROOM-012, SB-ROOM-013, SB-ROOM-014.
 /// </remarks>
 public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
@@ -40,7 +39,7 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
     [JsonPropertyName("seq")]
     public required long Seq { get; init; }
 
-    /// <summary>False when `since` pointed before the retained room history or beyond the last room_seq. Required. Wire: <c>recovered</c>.</summary>
+    /// <summary>False when <c>since</c> pointed before the retained room history or beyond the last room_seq. Required. Wire: <c>recovered</c>.</summary>
     [JsonPropertyName("recovered")]
     public required bool Recovered { get; init; }
 
@@ -84,61 +83,101 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("room");
+                    p_room = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_room = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("room");
+                    }
+                    p_room = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_members.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartArray(ref reader, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("members");
+                    p_members = default;
+                    seen &= ~(1UL << 1);
                 }
-                var l0 = new List<UserRef>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o1, ref error))
+                    if (!WireRead.StartArray(ref reader, ref error))
                     {
-                        error.PushIndex(l0.Count); return error.In("members");
+                        return error.In("members");
                     }
-                    l0.Add(o1);
+                    var l0 = new List<UserRef>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o1, ref error))
+                        {
+                            error.PushIndex(l0.Count); return error.In("members");
+                        }
+                        l0.Add(o1);
+                    }
+                    p_members = l0;
+                    seen |= 1UL << 1;
                 }
-                p_members = l0;
-                seen |= 1UL << 1;
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("seq");
+                    p_seq = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_seq = n0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("seq");
+                    }
+                    p_seq = n0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("recovered");
+                    p_recovered = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_recovered = b0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    {
+                        return error.In("recovered");
+                    }
+                    p_recovered = b0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("missed");
+                    p_missed = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_missed = n0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("missed");
+                    }
+                    p_missed = n0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Another agent asks this agent to take over a conversation.
 /// Sent to every agent connection of the target agent (all namespaces).
-/// `response` of RTRANSFER. Another agent asks this agent to take over a conversation.
 /// Wire event <c>RTRANSFER</c>, delivery: live. Requirements: SB-XFER-002.
 /// </remarks>
 public sealed partial class RtransferEvent : IServerEvent, IWirePayload
@@ -29,11 +28,11 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Rtransfer;
 
-    /// <summary>Transfer id (opaque). Required. Constraints: 1-64 characters. Wire: <c>transfer_id</c>.</summary>
+    /// <summary>Transfer id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>transfer_id</c>.</summary>
     [JsonPropertyName("transfer_id")]
     public required string TransferId { get; init; }
 
-    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 characters. Wire: <c>conversation_id</c>.</summary>
+    /// <summary>Conversation id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>conversation_id</c>.</summary>
     [JsonPropertyName("conversation_id")]
     public required string ConversationId { get; init; }
 
@@ -91,49 +90,81 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("transfer_id");
+                    p_transfer_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_transfer_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("transfer_id");
+                    }
+                    p_transfer_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("conversation_id");
+                    p_conversation_id = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_conversation_id = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("conversation_id");
+                    }
+                    p_conversation_id = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_from.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("from");
+                    p_from = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_from = o0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("from");
+                    }
+                    p_from = o0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("visitor");
+                    p_visitor = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_visitor = o0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("visitor");
+                    }
+                    p_visitor = o0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_note.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_note = null;
+                    p_note = default;
                 }
                 else
                 {
@@ -147,12 +178,20 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_expires_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("expires_at");
+                    p_expires_at = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_expires_at = t0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("expires_at");
+                    }
+                    p_expires_at = t0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// Ack of every SEND_* command.
 /// The message was accepted and, when durable, stored: it will reach its recipients also across reconnects.
-/// `response` of SEND_MESSAGE_SUCCESS. Ack of every SEND_* command.
 /// Wire event <c>SEND_MESSAGE_SUCCESS</c>, delivery: reply. Requirements: SB-CHAT-003, SB-ROOM-010, SB-CS-016, SB-DLV-002.
 /// </remarks>
 public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
@@ -27,7 +26,7 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.SendMessageSuccess;
 
-    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 characters. Wire: <c>message_id</c>.</summary>
+    /// <summary>Server-generated unique message id. Opaque server-generated id (26-character ULID-like string in the reference server). Required. Constraints: 1-64 character(s). Wire: <c>message_id</c>.</summary>
     [JsonPropertyName("message_id")]
     public required string MessageId { get; init; }
 
@@ -78,29 +77,45 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message_id");
+                    p_message_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_message_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("message_id");
+                    }
+                    p_message_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_at = t0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_seq = null;
+                    p_seq = default;
                 }
                 else
                 {
@@ -116,7 +131,7 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {

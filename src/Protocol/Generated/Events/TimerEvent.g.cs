@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A timer was scheduled, fired, or a conversation is about to be closed for inactivity.
 /// Reply to SET_TIMER (scheduled); pushed to the setting connection when it fires; conversation_idle warning pushed to both participants' connections.
-/// `response` of TIMER. A timer was scheduled, fired, or a conversation is about to be closed for inactivity.
 /// Wire event <c>TIMER</c>, delivery: live. Requirements: SB-TIMER-001, SB-TIMER-002, SB-CS-028.
 /// </remarks>
 public sealed partial class TimerEvent : IServerEvent, IWirePayload
@@ -30,7 +29,7 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Timer;
 
-    /// <summary>Timer id (opaque). Required. Constraints: 1-64 characters. Wire: <c>timer_id</c>.</summary>
+    /// <summary>Timer id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>timer_id</c>.</summary>
     [JsonPropertyName("timer_id")]
     public required string TimerId { get; init; }
 
@@ -99,39 +98,63 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_timer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("timer_id");
+                    p_timer_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_timer_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("timer_id");
+                    }
+                    p_timer_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_kind.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!TimerKindExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("kind");
+                    p_kind = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_kind = e0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!TimerKindExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("kind");
+                    }
+                    p_kind = e0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!TimerStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("state");
+                    p_state = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_state = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!TimerStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("state");
+                    }
+                    p_state = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_label = null;
+                    p_label = default;
                 }
                 else
                 {
@@ -147,7 +170,7 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {
@@ -161,22 +184,38 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_fires_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("fires_at");
+                    p_fires_at = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_fires_at = t0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("fires_at");
+                    }
+                    p_fires_at = t0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_remaining_ms.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("remaining_ms");
+                    p_remaining_ms = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_remaining_ms = n0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    {
+                        return error.In("remaining_ms");
+                    }
+                    p_remaining_ms = n0;
+                    seen |= 1UL << 4;
+                }
             }
             else
             {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A transfer could not be requested, timed out or failed.
 /// Error reply to REQUEST_TRANSFER; pushed without cid to requester and target on timeout (4007) and when the transfer fails (4009 conversation closed, 4004 target went offline).
-/// `response` of TRANSFER_ERROR. A transfer could not be requested, timed out or failed.
 /// Wire event <c>TRANSFER_ERROR</c>, delivery: live. Requirements: SB-XFER-003, SB-XFER-008, SB-XFER-009.
 /// </remarks>
 public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
@@ -85,39 +84,63 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("code");
+                    p_code = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_code = n0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                    {
+                        return error.In("code");
+                    }
+                    p_code = n0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("error");
+                    p_error = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_error = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("error");
+                    }
+                    p_error = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_message.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("message");
+                    p_message = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_message = s0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("message");
+                    }
+                    p_message = s0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_transfer_id = null;
+                    p_transfer_id = default;
                 }
                 else
                 {
@@ -133,7 +156,7 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {

@@ -12,7 +12,6 @@ namespace Switchboard.Protocol;
 /// <remarks>
 /// A work order was created or updated.
 /// Appended to the assignee's durable stream on creation and on every update; the reply to CREATE_WORK_ORDER and UPDATE_WORK_ORDER.
-/// `response` of WOMSG. A work order was created or updated.
 /// Wire event <c>WOMSG</c>, delivery: durable. Requirements: SB-WO-001, SB-WO-002, SB-WO-005.
 /// </remarks>
 public sealed partial class WomsgEvent : IServerEvent, IWirePayload
@@ -32,15 +31,15 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
     [JsonIgnore]
     public string EventName => EventNames.Womsg;
 
-    /// <summary>Work order id (opaque). Required. Constraints: 1-64 characters. Wire: <c>work_order_id</c>.</summary>
+    /// <summary>Work order id (opaque). Required. Constraints: 1-64 character(s). Wire: <c>work_order_id</c>.</summary>
     [JsonPropertyName("work_order_id")]
     public required string WorkOrderId { get; init; }
 
-    /// <summary>Title (1-200 characters). Required. Constraints: 1-200 characters. Wire: <c>title</c>.</summary>
+    /// <summary>Title (1-200 characters). Required. Constraints: 1-200 character(s). Wire: <c>title</c>.</summary>
     [JsonPropertyName("title")]
     public required string Title { get; init; }
 
-    /// <summary>Body (0-10000 characters). Required. Constraints: at most 10000 characters. Wire: <c>body</c>.</summary>
+    /// <summary>Body (0-10000 characters). Required. Constraints: at most 10000 character(s). Wire: <c>body</c>.</summary>
     [JsonPropertyName("body")]
     public required string Body { get; init; }
 
@@ -118,49 +117,81 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
             if (reader.ValueTextEquals(s_work_order_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("work_order_id");
+                    p_work_order_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_work_order_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    {
+                        return error.In("work_order_id");
+                    }
+                    p_work_order_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("title");
+                    p_title = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_title = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                    {
+                        return error.In("title");
+                    }
+                    p_title = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("body");
+                    p_body = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_body = s0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                    {
+                        return error.In("body");
+                    }
+                    p_body = s0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("status");
+                    p_status = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_status = e0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("status");
+                    }
+                    p_status = e0;
+                    seen |= 1UL << 3;
+                }
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_assignee = null;
+                    p_assignee = default;
                 }
                 else
                 {
@@ -174,19 +205,27 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_created_by.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("created_by");
+                    p_created_by = default;
+                    seen &= ~(1UL << 4);
                 }
-                p_created_by = o0;
-                seen |= 1UL << 4;
+                else
+                {
+                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    {
+                        return error.In("created_by");
+                    }
+                    p_created_by = o0;
+                    seen |= 1UL << 4;
+                }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_conversation_id = null;
+                    p_conversation_id = default;
                 }
                 else
                 {
@@ -202,7 +241,7 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.Null)
                 {
-                    p_comment = null;
+                    p_comment = default;
                 }
                 else
                 {
@@ -216,12 +255,20 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("at");
+                    p_at = default;
+                    seen &= ~(1UL << 5);
                 }
-                p_at = t0;
-                seen |= 1UL << 5;
+                else
+                {
+                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    {
+                        return error.In("at");
+                    }
+                    p_at = t0;
+                    seen |= 1UL << 5;
+                }
             }
             else
             {

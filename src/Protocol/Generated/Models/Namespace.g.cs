@@ -8,7 +8,7 @@ using System.Text.Json.Serialization;
 
 namespace Switchboard.Protocol;
 
-/// <summary>Namespace name on the wire: `web` (endpoint /web, PC web clients) or `app` (endpoint /app, mobile apps).</summary>
+/// <summary>Namespace name on the wire: <c>web</c> (endpoint /web, PC web clients) or <c>app</c> (endpoint /app, mobile apps).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Namespace>))]
 public enum Namespace
 {

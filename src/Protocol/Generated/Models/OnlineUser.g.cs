@@ -58,42 +58,74 @@ public sealed partial class OnlineUser
             if (reader.ValueTextEquals(s_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("id");
+                    p_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    {
+                        return error.In("id");
+                    }
+                    p_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_name.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("name");
+                    p_name = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_name = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("name");
+                    }
+                    p_name = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_role.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("role");
+                    p_role = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_role = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("role");
+                    }
+                    p_role = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("connections");
+                    p_connections = default;
+                    seen &= ~(1UL << 3);
                 }
-                p_connections = n0;
-                seen |= 1UL << 3;
+                else
+                {
+                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    {
+                        return error.In("connections");
+                    }
+                    p_connections = n0;
+                    seen |= 1UL << 3;
+                }
             }
             else
             {

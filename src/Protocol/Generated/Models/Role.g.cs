@@ -8,7 +8,7 @@ using System.Text.Json.Serialization;
 
 namespace Switchboard.Protocol;
 
-/// <summary>Role claim of the token (`role`). Default `user`.</summary>
+/// <summary>Role claim of the token (<c>role</c>). Default <c>user</c>.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Role>))]
 public enum Role
 {

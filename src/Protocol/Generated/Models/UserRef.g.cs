@@ -16,11 +16,11 @@ public sealed partial class UserRef
     private static readonly JsonEncodedText s_name = JsonEncodedText.Encode("name");
     private static readonly JsonEncodedText s_role = JsonEncodedText.Encode("role");
 
-    /// <summary>User id (`sub` claim). Required. Constraints: pattern <c>^[A-Za-z0-9_.@-]{1,64}$</c>. Wire: <c>id</c>.</summary>
+    /// <summary>User id (<c>sub</c> claim). Required. Constraints: pattern <c>^[A-Za-z0-9_.@-]{1,64}$</c>. Wire: <c>id</c>.</summary>
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
-    /// <summary>Display name (`name` claim, default = id). Required. Wire: <c>name</c>.</summary>
+    /// <summary>Display name (<c>name</c> claim, default = id). Required. Wire: <c>name</c>.</summary>
     [JsonPropertyName("name")]
     public required string Name { get; init; }
 
@@ -51,32 +51,56 @@ public sealed partial class UserRef
             if (reader.ValueTextEquals(s_id.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("id");
+                    p_id = default;
+                    seen &= ~(1UL << 0);
                 }
-                p_id = s0;
-                seen |= 1UL << 0;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    {
+                        return error.In("id");
+                    }
+                    p_id = s0;
+                    seen |= 1UL << 0;
+                }
             }
             else if (reader.ValueTextEquals(s_name.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!WireRead.String(ref reader, out var s0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("name");
+                    p_name = default;
+                    seen &= ~(1UL << 1);
                 }
-                p_name = s0;
-                seen |= 1UL << 1;
+                else
+                {
+                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    {
+                        return error.In("name");
+                    }
+                    p_name = s0;
+                    seen |= 1UL << 1;
+                }
             }
             else if (reader.ValueTextEquals(s_role.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                if (reader.TokenType == JsonTokenType.Null)
                 {
-                    return error.In("role");
+                    p_role = default;
+                    seen &= ~(1UL << 2);
                 }
-                p_role = e0;
-                seen |= 1UL << 2;
+                else
+                {
+                    if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    {
+                        return error.In("role");
+                    }
+                    p_role = e0;
+                    seen |= 1UL << 2;
+                }
             }
             else
             {

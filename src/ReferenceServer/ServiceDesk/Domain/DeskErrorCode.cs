@@ -1,6 +1,6 @@
 namespace Switchboard.ReferenceServer.ServiceDesk.Domain;
 
-/// <summary>Service-desk error codes; values are the wire numbers of the contract's 4000 range
+/// <summary>Service-desk error codes; values are the wire numbers of the spec's 4000 range
 /// (so they cast one-to-one to <c>Switchboard.Protocol.ErrorCode</c>).</summary>
 internal enum DeskErrorCode
 {
@@ -15,6 +15,10 @@ internal enum DeskErrorCode
     ConversationClosed = 4009,
     TransferToSelf = 4010,
     WorkOrderNotFound = 4011,
+    TransferAlreadyPending = 4012,
+
+    /// <summary>Not a desk code: too many pending reminders on one connection (SB-TIMER-006).</summary>
+    RateLimited = 5001,
 }
 
 /// <summary>A rule of the desk refused the operation; <see cref="Code"/> is the wire error code.</summary>

@@ -90,8 +90,8 @@ internal enum DeskTransferState
     Accepted,
     Refused,
     Expired,
-    /// <summary>Superseded by a newer request, or the conversation closed/changed owner first.</summary>
-    Cancelled,
+    /// <summary>Failed: the conversation closed, or the target's last agent connection closed.</summary>
+    Failed,
 }
 
 /// <summary>A request to hand a conversation over to another agent.</summary>

@@ -21,6 +21,12 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 {
     private const int ListLimit = 1000;
 
+    /// <summary>Messages appended to a new owner's stream (SB-CS-011: the most recent 100 at most).</summary>
+    public const int HistoryLimit = 100;
+
+    /// <summary>Pending reminders allowed per connection (SB-TIMER-006).</summary>
+    public const int MaxRemindersPerConnection = 100;
+
     private readonly ServiceDeskStore _store;
     private readonly IDeskOutbox _outbox;
     private readonly IDeskPresence _presence;
@@ -100,10 +106,13 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
     // ================================================================ queue and grab
 
-    /// <summary>REQUEST_SERVICE: the visitor enters the queue. Throws 4008 when it already has a waiting or
-    /// active conversation.</summary>
+    /// <summary>
+    /// REQUEST_SERVICE (SB-CS-002..005): the visitor enters the queue. CONVERSATION waiting goes to the visitor's
+    /// stream (the reply, through <paramref name="replyContext"/>), then the first message as NEW_MESSAGE, then
+    /// QIANGDAN waiting to every agent. 4008 when the visitor already has a waiting or active conversation.
+    /// </summary>
     public async Task<DeskConversation> RequestServiceAsync(
-        DeskActor visitor, string? topic, string? firstMessage, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskActor visitor, string? topic, string? firstMessage, object? replyContext, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -132,18 +141,21 @@ internal sealed partial class ServiceDeskEngine : IDisposable
                 throw new DeskException(DeskErrorCode.AlreadyInService, "Visitor already has an open conversation.");
             }
 
+            DeskMessage? first = null;
             if (!string.IsNullOrEmpty(firstMessage))
             {
-                await _store.InsertMessageAsync(new DeskMessage(MessageIds.New(_time), conversation.Id, visitor.User, firstMessage, now), cancellationToken).ConfigureAwait(false);
+                first = new DeskMessage(MessageIds.New(_time), conversation.Id, visitor.User, firstMessage, now);
+                await _store.InsertMessageAsync(first, cancellationToken).ConfigureAwait(false);
             }
 
             _scheduler.Cancel(GraceKey(visitor.User.Id));
             var stored = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
             LogQueued(_logger, stored.Id, visitor.User.Id, stored.Position ?? 0);
             _metrics?.Queued();
-            if (reply is not null)
+            await _outbox.ConversationChangedAsync(stored.Visitor, stored, replyContext, cancellationToken).ConfigureAwait(false);
+            if (first is not null)
             {
-                await reply(stored).ConfigureAwait(false);
+                await _outbox.MessageAsync(stored.Visitor, first, isOpenConversation: true, cancellationToken).ConfigureAwait(false);
             }
 
             await _outbox.QueueChangedAsync(stored, QueueChange.Waiting, now, cancellationToken).ConfigureAwait(false);
@@ -155,10 +167,14 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>GRAB: claims a waiting conversation. Exactly one claimant wins (compare-and-set on
-    /// <c>state = 'waiting'</c> under the desk lock); every other one gets 4002. Unknown id: 4001.</summary>
+    /// <summary>
+    /// GRAB (SB-CS-007..011): claims a waiting conversation. Exactly one claimant wins (compare-and-set on
+    /// <c>state = 'waiting'</c> under the desk lock); every other one gets 4002. Unknown id: 4001. The winner's
+    /// stream gets CONVERSATION active (the reply) and the history; then the visitor's CONVERSATION, QIANGDAN
+    /// taken to every agent, and DAY_ACCESS when the count changed.
+    /// </summary>
     public async Task<DeskConversation> GrabAsync(
-        DeskActor agent, string conversationId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskActor agent, string conversationId, object? replyContext, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -171,35 +187,24 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             {
                 _metrics?.GrabLost();
                 LogGrabLost(_logger, conversationId, agent.User.Id);
-                throw new DeskException(DeskErrorCode.GrabLost, conversation.Agent is null
-                    ? "The conversation is no longer waiting."
-                    : $"The conversation was taken by {conversation.Agent.User.Id}.")
+                throw new DeskException(DeskErrorCode.GrabLost, conversation.State == DeskConversationState.Closed
+                    ? $"Conversation {conversationId} is closed."
+                    : $"Conversation {conversationId} was taken by another agent.")
                 {
                     ConversationId = conversationId,
                 };
             }
 
             var active = await GetRequiredAsync(conversationId, cancellationToken).ConfigureAwait(false);
-            var day = await _store.IncrementDayAccessAsync(Today(), agent.User, cancellationToken).ConfigureAwait(false);
             StartIdle(conversationId, now);
             _metrics?.GrabWon(now - conversation.QueuedAt);
             LogGrabbed(_logger, conversationId, agent.User.Id);
 
-            if (reply is not null)
-            {
-                await reply(active).ConfigureAwait(false);
-            }
-
+            await _outbox.ConversationChangedAsync(agent.Party, active, replyContext, cancellationToken).ConfigureAwait(false);
+            await AppendHistoryAsync(agent.Party, conversationId, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(active.Visitor, active, null, cancellationToken).ConfigureAwait(false);
             await _outbox.QueueChangedAsync(active, QueueChange.Taken, now, cancellationToken).ConfigureAwait(false);
-            await _outbox.ConversationChangedAsync(active.Visitor, active, cancellationToken).ConfigureAwait(false);
-
-            // Messages the visitor sent while waiting (including REQUEST_SERVICE data) go to the winner.
-            foreach (var message in await _store.ListMessagesAsync(conversationId, cancellationToken).ConfigureAwait(false))
-            {
-                await _outbox.MessageAsync(agent.Party, message, IsOpen(agent.Party, conversationId), cancellationToken).ConfigureAwait(false);
-            }
-
-            await _outbox.DayAccessChangedAsync(agent.User.Id, day, cancellationToken).ConfigureAwait(false);
+            await CountDayAccessAsync(agent.User, active.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
             return active;
         }
         finally
@@ -212,11 +217,34 @@ internal sealed partial class ServiceDeskEngine : IDisposable
     public Task<IReadOnlyList<DeskConversation>> ListWaitingAsync(CancellationToken cancellationToken = default) =>
         _store.ListConversationsAsync(DeskConversationState.Waiting, ListLimit, cancellationToken);
 
+    /// <summary>SB-CS-011: the conversation's most recent messages, in order, to a new owner's stream.</summary>
+    private async Task AppendHistoryAsync(DeskParty owner, string conversationId, CancellationToken cancellationToken)
+    {
+        var open = IsOpen(owner, conversationId);
+        foreach (var message in await _store.ListMessagesAsync(conversationId, HistoryLimit, cancellationToken).ConfigureAwait(false))
+        {
+            await _outbox.MessageAsync(owner, message, open, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SB-CS-025/026: counts the visitor once per agent and UTC day; on change every agent hears.</summary>
+    private async Task CountDayAccessAsync(DeskUser agent, string visitorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = Today();
+        if (await _store.TryAddDayAccessAsync(day, agent, visitorId, now, cancellationToken).ConfigureAwait(false))
+        {
+            var counts = await _store.ListDayAccessAsync(day, cancellationToken).ConfigureAwait(false);
+            await _outbox.DayAccessChangedAsync(day, counts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     // ================================================================ conversations
 
-    /// <summary>OPEN_CONVERSATION: sets (or clears, with null) the agent's open conversation in its
-    /// namespace; the last call from any of the agent's connections wins. 4001 unknown, 4003 not the owner.</summary>
-    public async Task OpenConversationAsync(DeskActor agent, string? conversationId, CancellationToken cancellationToken = default)
+    /// <summary>OPEN_CONVERSATION (SB-CS-014/015): sets (or clears, with null) the agent's open conversation in
+    /// its namespace; the last call from any of the agent's connections wins. 4001 unknown, 4003 not the owner,
+    /// 4009 closed.</summary>
+    public async Task OpenConversationAsync(
+        DeskActor agent, string? conversationId, Func<ValueTask>? reply, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -225,17 +253,28 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             if (string.IsNullOrEmpty(conversationId))
             {
                 _openConversations.TryRemove(key, out _);
-                return;
             }
-
-            var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
-                ?? throw NotFound(conversationId);
-            if (conversation.Agent?.User.Id != agent.User.Id)
+            else
             {
-                throw NotParticipant(conversationId);
+                var conversation = await _store.GetConversationAsync(conversationId, cancellationToken).ConfigureAwait(false)
+                    ?? throw NotFound(conversationId);
+                if (conversation.Agent?.User.Id != agent.User.Id)
+                {
+                    throw NotParticipant(conversationId);
+                }
+
+                if (conversation.State == DeskConversationState.Closed)
+                {
+                    throw Closed(conversationId);
+                }
+
+                _openConversations[key] = conversationId;
             }
 
-            _openConversations[key] = conversationId;
+            if (reply is not null)
+            {
+                await reply().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -247,10 +286,12 @@ internal sealed partial class ServiceDeskEngine : IDisposable
     public string? GetOpenConversation(string agentId, string ns) =>
         _openConversations.TryGetValue((agentId, ns), out var id) ? id : null;
 
-    /// <summary>SEND_MESSAGE: stores the message and appends it to the other participant's stream
-    /// (NEW_MESSAGE or NEW_MESSAGE_USER, decided now) before returning, so the caller acknowledges only
-    /// stored messages. A visitor may write while waiting: those messages reach the agent that grabs.
-    /// 4001 unknown, 4003 not a participant, 4009 closed.</summary>
+    /// <summary>
+    /// SEND_MESSAGE (SB-CS-016..019): stores the message and appends it to the visitor's stream (NEW_MESSAGE)
+    /// and, when there is an owner, to the owner's stream (NEW_MESSAGE or NEW_MESSAGE_USER, decided now), the
+    /// sender's own stream included, before returning, so the caller acknowledges only stored messages.
+    /// 4001 unknown, 4003 not a participant, 4009 closed.
+    /// </summary>
     public async Task<DeskMessage> SendMessageAsync(DeskActor sender, string conversationId, string data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -268,16 +309,10 @@ internal sealed partial class ServiceDeskEngine : IDisposable
                 idle.Warned = false;
             }
 
-            if (conversation.Visitor.User.Id == sender.User.Id)
+            await _outbox.MessageAsync(conversation.Visitor, message, isOpenConversation: true, cancellationToken).ConfigureAwait(false);
+            if (conversation.Agent is { } owner)
             {
-                if (conversation.Agent is { } agent)
-                {
-                    await _outbox.MessageAsync(agent, message, IsOpen(agent, conversationId), cancellationToken).ConfigureAwait(false);
-                }
-            }
-            else
-            {
-                await _outbox.MessageAsync(conversation.Visitor, message, isOpenConversation: true, cancellationToken).ConfigureAwait(false);
+                await _outbox.MessageAsync(owner, message, IsOpen(owner, conversationId), cancellationToken).ConfigureAwait(false);
             }
 
             _metrics?.Message();
@@ -289,9 +324,9 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>CLOSE_CONVERSATION by the visitor or the owning agent. 4001/4003/4009.</summary>
+    /// <summary>CLOSE_CONVERSATION (SB-CS-020..022) by the visitor or the owner. Errors in order 4001, 4003, 4009.</summary>
     public async Task<DeskConversation> CloseConversationAsync(
-        DeskActor actor, string conversationId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskActor actor, string conversationId, Func<ValueTask>? reply, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -306,7 +341,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>Closes a conversation on behalf of the backend (reason <c>backend</c>); 4001/4009.</summary>
+    /// <summary>Closes a conversation on behalf of the backend (SB-CS-032, reason <c>backend</c>); 4001/4009.</summary>
     public async Task<DeskConversation> CloseByBackendAsync(string conversationId, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -331,16 +366,16 @@ internal sealed partial class ServiceDeskEngine : IDisposable
     public Task<DeskConversation?> GetConversationAsync(string conversationId, CancellationToken cancellationToken = default) =>
         _store.GetConversationAsync(conversationId, cancellationToken);
 
-    /// <summary>Lists conversations (all states when <paramref name="state"/> is null).</summary>
+    /// <summary>Lists conversations in queue order (all states when <paramref name="state"/> is null).</summary>
     public Task<IReadOnlyList<DeskConversation>> ListConversationsAsync(DeskConversationState? state, int limit, CancellationToken cancellationToken = default) =>
         _store.ListConversationsAsync(state, Math.Clamp(limit, 1, ListLimit), cancellationToken);
 
-    /// <summary>Messages of a conversation, oldest first.</summary>
-    public Task<IReadOnlyList<DeskMessage>> ListMessagesAsync(string conversationId, CancellationToken cancellationToken = default) =>
-        _store.ListMessagesAsync(conversationId, cancellationToken);
+    /// <summary>The most recent messages of a conversation, oldest first.</summary>
+    public Task<IReadOnlyList<DeskMessage>> ListMessagesAsync(string conversationId, int limit = HistoryLimit, CancellationToken cancellationToken = default) =>
+        _store.ListMessagesAsync(conversationId, Math.Clamp(limit, 1, ListLimit), cancellationToken);
 
     private async Task<DeskConversation?> CloseLockedAsync(
-        DeskConversation conversation, string reason, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken)
+        DeskConversation conversation, string reason, Func<ValueTask>? reply, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (!await _store.TryCloseAsync(conversation.Id, reason, now, cancellationToken).ConfigureAwait(false))
@@ -350,12 +385,6 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
         var closed = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
         StopIdle(conversation.Id);
-        foreach (var pending in await _store.ListPendingTransfersAsync(conversation.Id, cancellationToken).ConfigureAwait(false))
-        {
-            await _store.TryResolveTransferAsync(pending.Id, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
-            _scheduler.Cancel(TransferKey(pending.Id));
-        }
-
         if (conversation.Agent is { } owner)
         {
             ClearOpen(owner, conversation.Id);
@@ -366,7 +395,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         _metrics?.Closed(reason);
         if (reply is not null)
         {
-            await reply(closed).ConfigureAwait(false);
+            await reply().ConfigureAwait(false);
         }
 
         if (conversation.State == DeskConversationState.Waiting)
@@ -374,10 +403,16 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             await _outbox.QueueChangedAsync(closed, QueueChange.Withdrawn, now, cancellationToken).ConfigureAwait(false);
         }
 
-        await _outbox.ConversationChangedAsync(closed.Visitor, closed, cancellationToken).ConfigureAwait(false);
+        await _outbox.ConversationChangedAsync(closed.Visitor, closed, null, cancellationToken).ConfigureAwait(false);
         if (closed.Agent is { } agent)
         {
-            await _outbox.ConversationChangedAsync(agent, closed, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(agent, closed, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        // SB-XFER-009: a pending transfer fails with the conversation.
+        foreach (var pending in await _store.ListPendingTransfersAsync(conversation.Id, cancellationToken).ConfigureAwait(false))
+        {
+            await FailTransferLockedAsync(pending, DeskErrorCode.ConversationClosed, "The conversation was closed.", notifyTarget: true, cancellationToken).ConfigureAwait(false);
         }
 
         return closed;
@@ -412,9 +447,11 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
     // ================================================================ transfers
 
-    /// <summary>REQUEST_TRANSFER: the owning agent asks another online agent to take over.
-    /// 4001 unknown, 4003 not the owner, 4009 closed, 4010 self, 4004 target offline, 4005 target not an
-    /// agent. A newer request for the same conversation cancels the older pending one.</summary>
+    /// <summary>
+    /// REQUEST_TRANSFER (SB-XFER-001..004): the owner asks another online agent to take over. Checked in order:
+    /// 4001 unknown, 4003 not the owner, 4009 closed, 4010 self, 4012 a transfer is pending, 4004 target offline,
+    /// 4005 target has no agent connection. The reply (TRANSFER pending) precedes RTRANSFER to the target.
+    /// </summary>
     public async Task<DeskTransfer> RequestTransferAsync(
         DeskActor agent, string conversationId, string toAgentId, string? note, Func<DeskTransfer, ValueTask>? reply, CancellationToken cancellationToken = default)
     {
@@ -435,27 +472,31 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
             if (string.Equals(toAgentId, agent.User.Id, StringComparison.Ordinal))
             {
-                throw new DeskException(DeskErrorCode.TransferToSelf, "A conversation cannot be transferred to its own agent.") { ConversationId = conversationId };
+                throw new DeskException(DeskErrorCode.TransferToSelf, "A conversation cannot be transferred to its own owner.") { ConversationId = conversationId };
+            }
+
+            var pending = await _store.ListPendingTransfersAsync(conversationId, cancellationToken).ConfigureAwait(false);
+            if (pending.Count > 0)
+            {
+                throw new DeskException(DeskErrorCode.TransferAlreadyPending, $"Transfer {pending[0].Id} of this conversation is pending.")
+                {
+                    ConversationId = conversationId,
+                    TransferId = pending[0].Id,
+                };
             }
 
             var online = _presence.FindOnline(toAgentId);
             if (online.Count == 0)
             {
-                throw new DeskException(DeskErrorCode.TransferTargetOffline, $"User '{toAgentId}' is not online.") { ConversationId = conversationId };
+                throw new DeskException(DeskErrorCode.TransferTargetOffline, $"User '{toAgentId}' has no open connection.") { ConversationId = conversationId };
             }
 
             var target = online.Where(p => p.User.Role == DeskRoles.Agent)
                 .OrderBy(p => p.Namespace == agent.Namespace ? 0 : 1)
                 .FirstOrDefault()
-                ?? throw new DeskException(DeskErrorCode.TransferTargetNotAgent, $"User '{toAgentId}' is not an agent.") { ConversationId = conversationId };
+                ?? throw new DeskException(DeskErrorCode.TransferTargetNotAgent, $"User '{toAgentId}' has no agent connection.") { ConversationId = conversationId };
 
             var now = _time.GetUtcNow();
-            foreach (var older in await _store.ListPendingTransfersAsync(conversationId, cancellationToken).ConfigureAwait(false))
-            {
-                await _store.TryResolveTransferAsync(older.Id, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
-                _scheduler.Cancel(TransferKey(older.Id));
-            }
-
             var transfer = new DeskTransfer
             {
                 Id = MessageIds.New(_time),
@@ -485,10 +526,14 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>ACCEPT_TRANSFER by the target agent: the conversation moves to the acceptor (in the
-    /// acceptor's namespace). 4006 unknown / not addressed to the caller / no longer pending, 4007 expired.</summary>
+    /// <summary>
+    /// ACCEPT_TRANSFER (SB-XFER-005/006/010) by the target: the conversation moves to the acceptor (owner's
+    /// namespace = the accepting connection's). ACK, then CONVERSATION active to the new owner (+ history),
+    /// the visitor and the previous owner, TRANSFER accepted to the requester, DAY_ACCESS when counted.
+    /// 4006 unknown / not addressed to the caller / no longer pending, 4007 timed out.
+    /// </summary>
     public async Task<DeskConversation> AcceptTransferAsync(
-        DeskActor agent, string transferId, Func<DeskConversation, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskActor agent, string transferId, Func<ValueTask>? reply, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -496,12 +541,13 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             var transfer = await GetPendingTransferForTargetAsync(agent, transferId, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             var conversation = await _store.GetConversationAsync(transfer.ConversationId, cancellationToken).ConfigureAwait(false);
-            if (conversation is null
+            if (conversation?.Agent is null
                 || conversation.State != DeskConversationState.Active
-                || conversation.Agent?.User.Id != transfer.From.User.Id
+                || conversation.Agent.User.Id != transfer.From.User.Id
                 || !await _store.TryReassignAsync(transfer.ConversationId, transfer.From.User.Id, agent.Party, now, cancellationToken).ConfigureAwait(false))
             {
-                await _store.TryResolveTransferAsync(transferId, DeskTransferState.Cancelled, now, cancellationToken).ConfigureAwait(false);
+                // Defensive: closing fails pending transfers, and a pending transfer blocks others.
+                await _store.TryResolveTransferAsync(transferId, DeskTransferState.Failed, now, cancellationToken).ConfigureAwait(false);
                 _scheduler.Cancel(TransferKey(transferId));
                 throw new DeskException(DeskErrorCode.TransferNotFound, "The conversation of this transfer is no longer with the requesting agent.")
                 {
@@ -512,21 +558,23 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
             await _store.TryResolveTransferAsync(transferId, DeskTransferState.Accepted, now, cancellationToken).ConfigureAwait(false);
             _scheduler.Cancel(TransferKey(transferId));
-            ClearOpen(conversation.Agent, conversation.Id);
+            var previous = conversation.Agent;
+            ClearOpen(previous, conversation.Id);
             var moved = await GetRequiredAsync(conversation.Id, cancellationToken).ConfigureAwait(false);
             StartIdle(moved.Id, now);
-            var day = await _store.IncrementDayAccessAsync(Today(), agent.User, cancellationToken).ConfigureAwait(false);
             LogTransferAccepted(_logger, transferId, moved.Id, agent.User.Id);
             _metrics?.Transfer("accepted");
             if (reply is not null)
             {
-                await reply(moved).ConfigureAwait(false);
+                await reply().ConfigureAwait(false);
             }
 
-            await _outbox.ConversationChangedAsync(agent.Party, moved, cancellationToken).ConfigureAwait(false);
-            await _outbox.ConversationChangedAsync(moved.Visitor, moved, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(agent.Party, moved, null, cancellationToken).ConfigureAwait(false);
+            await AppendHistoryAsync(agent.Party, moved.Id, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(moved.Visitor, moved, null, cancellationToken).ConfigureAwait(false);
+            await _outbox.ConversationChangedAsync(previous, moved, null, cancellationToken).ConfigureAwait(false);
             await _outbox.TransferAcceptedAsync(transfer with { State = DeskTransferState.Accepted, ResolvedAt = now }, agent.Party, now, cancellationToken).ConfigureAwait(false);
-            await _outbox.DayAccessChangedAsync(agent.User.Id, day, cancellationToken).ConfigureAwait(false);
+            await CountDayAccessAsync(agent.User, moved.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
             return moved;
         }
         finally
@@ -535,10 +583,10 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>REFUSE_TRANSFER by the target agent. 4006 unknown / not addressed to the caller / no longer
-    /// pending, 4007 expired.</summary>
+    /// <summary>REFUSE_TRANSFER (SB-XFER-007) by the target: ACK, then REFUSE_TRANSFER to the requester.
+    /// Errors as accept: 4006, 4007.</summary>
     public async Task<DeskTransfer> RefuseTransferAsync(
-        DeskActor agent, string transferId, string? reason, Func<DeskTransfer, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskActor agent, string transferId, string? reason, Func<ValueTask>? reply, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -547,12 +595,12 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             var now = _time.GetUtcNow();
             await _store.TryResolveTransferAsync(transferId, DeskTransferState.Refused, now, cancellationToken).ConfigureAwait(false);
             _scheduler.Cancel(TransferKey(transferId));
-            var refused = transfer with { State = DeskTransferState.Refused, ResolvedAt = now };
+            var refused = transfer with { State = DeskTransferState.Refused, ResolvedAt = now, To = agent.User };
             LogTransferRefused(_logger, transferId, agent.User.Id);
             _metrics?.Transfer("refused");
             if (reply is not null)
             {
-                await reply(refused).ConfigureAwait(false);
+                await reply().ConfigureAwait(false);
             }
 
             await _outbox.TransferRefusedAsync(refused, string.IsNullOrEmpty(reason) ? null : reason, now, cancellationToken).ConfigureAwait(false);
@@ -573,7 +621,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         var transfer = await _store.GetTransferAsync(transferId, cancellationToken).ConfigureAwait(false);
         if (transfer is null || transfer.To.Id != agent.User.Id)
         {
-            throw new DeskException(DeskErrorCode.TransferNotFound, "No such transfer for this agent.") { TransferId = transferId };
+            throw new DeskException(DeskErrorCode.TransferNotFound, $"No transfer '{transferId}' for this agent.") { TransferId = transferId };
         }
 
         var expired = transfer.State == DeskTransferState.Expired;
@@ -586,7 +634,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
         if (expired)
         {
-            throw new DeskException(DeskErrorCode.TransferTimeout, "The transfer request expired.")
+            throw new DeskException(DeskErrorCode.TransferTimeout, "The transfer request timed out.")
             {
                 TransferId = transferId,
                 ConversationId = transfer.ConversationId,
@@ -634,27 +682,47 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             _scheduler.Cancel(TransferKey(transfer.Id));
             LogTransferExpired(_logger, transfer.Id, transfer.ConversationId);
             _metrics?.Transfer("expired");
-            await _outbox.TransferExpiredAsync(transfer with { State = DeskTransferState.Expired, ResolvedAt = now }, cancellationToken).ConfigureAwait(false);
+            await _outbox.TransferFailedAsync(
+                transfer with { State = DeskTransferState.Expired, ResolvedAt = now },
+                DeskErrorCode.TransferTimeout,
+                "The transfer request timed out.",
+                notifyTarget: true,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FailTransferLockedAsync(DeskTransfer transfer, DeskErrorCode code, string message, bool notifyTarget, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (await _store.TryResolveTransferAsync(transfer.Id, DeskTransferState.Failed, now, cancellationToken).ConfigureAwait(false))
+        {
+            _scheduler.Cancel(TransferKey(transfer.Id));
+            _metrics?.Transfer("failed");
+            await _outbox.TransferFailedAsync(transfer with { State = DeskTransferState.Failed, ResolvedAt = now }, code, message, notifyTarget, cancellationToken).ConfigureAwait(false);
         }
     }
 
     // ================================================================ day access
 
-    /// <summary>GET_DAY_ACCESS: the agent's count and the total of today (server UTC day).</summary>
+    /// <summary>GET_DAY_ACCESS (SB-CS-024): the caller's count and the total of today (server UTC day).</summary>
     public Task<DayAccessSnapshot> GetDayAccessAsync(string agentId, CancellationToken cancellationToken = default) =>
         _store.GetDayAccessAsync(Today(), agentId, cancellationToken);
 
-    /// <summary>Every agent's count of <paramref name="day"/> (<c>yyyy-MM-dd</c>).</summary>
+    /// <summary>Every agent's count of <paramref name="day"/> (<c>yyyy-MM-dd</c>), sorted by agent id.</summary>
     public Task<IReadOnlyList<DayAccessLine>> ListDayAccessAsync(string day, CancellationToken cancellationToken = default) =>
         _store.ListDayAccessAsync(day, cancellationToken);
 
     // ================================================================ work orders
 
-    /// <summary>CREATE_WORK_ORDER (agent/admin or backend): stores an open work order; the assignee gets
-    /// WOMSG in its stream. 4001 when <paramref name="conversationId"/> is unknown.</summary>
+    /// <summary>
+    /// CREATE_WORK_ORDER (SB-WO-001..004) or POST /api/v1/work-orders: stores an open work order. With an assignee,
+    /// WOMSG goes to the assignee's stream in <paramref name="ns"/>; when the creator is the assignee that durable
+    /// copy is the reply (<paramref name="replyContext"/>), otherwise <paramref name="reply"/> runs first.
+    /// 4001 when <paramref name="conversationId"/> is unknown.
+    /// </summary>
     public async Task<DeskWorkOrder> CreateWorkOrderAsync(
-        DeskUser creator, string title, string body, string? assigneeId, string? conversationId,
-        Func<DeskWorkOrder, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskUser creator, string ns, string title, string body, string? assigneeId, string? conversationId,
+        Func<DeskWorkOrder, ValueTask>? reply, object? replyContext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(creator);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -666,9 +734,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
                 throw NotFound(conversationId);
             }
 
-            var recipients = string.IsNullOrEmpty(assigneeId)
-                ? []
-                : await ResolveAgentStreamsAsync(assigneeId, cancellationToken).ConfigureAwait(false);
+            var assignee = string.IsNullOrEmpty(assigneeId) ? null : await ResolveIdentityAsync(assigneeId, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             var order = new DeskWorkOrder
             {
@@ -676,7 +742,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
                 Title = title,
                 Body = body,
                 Status = WorkOrderStatuses.Open,
-                Assignee = recipients.Count == 0 ? null : recipients[0].User,
+                Assignee = assignee,
                 CreatedBy = creator,
                 ConversationId = string.IsNullOrEmpty(conversationId) ? null : conversationId,
                 CreatedAt = now,
@@ -684,16 +750,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             };
             await _store.InsertWorkOrderAsync(order, cancellationToken).ConfigureAwait(false);
             LogWorkOrderCreated(_logger, order.Id, creator.Id, order.Assignee?.Id);
-            if (reply is not null)
-            {
-                await reply(order).ConfigureAwait(false);
-            }
-
-            foreach (var recipient in recipients)
-            {
-                await _outbox.WorkOrderChangedAsync(recipient, order, cancellationToken).ConfigureAwait(false);
-            }
-
+            await NotifyWorkOrderAsync(creator, ns, order, reply, replyContext, cancellationToken).ConfigureAwait(false);
             return order;
         }
         finally
@@ -702,11 +759,14 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>UPDATE_WORK_ORDER: new status (and optional comment); the assignee gets WOMSG.
-    /// 4011 unknown; 4003 when an agent is neither the assignee nor the creator (admins may update any).</summary>
+    /// <summary>
+    /// UPDATE_WORK_ORDER (SB-WO-005) or PATCH /api/v1/work-orders/{id}: new status and comment; the assignee gets
+    /// WOMSG in <paramref name="ns"/>. 4011 unknown; 4003 when the caller is neither an admin, the creator nor the
+    /// assignee.
+    /// </summary>
     public async Task<DeskWorkOrder> UpdateWorkOrderAsync(
-        DeskUser actor, string workOrderId, string status, string? comment,
-        Func<DeskWorkOrder, ValueTask>? reply, CancellationToken cancellationToken = default)
+        DeskUser actor, string ns, string workOrderId, string status, string? comment,
+        Func<DeskWorkOrder, ValueTask>? reply, object? replyContext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!WorkOrderStatuses.IsValid(status))
@@ -721,7 +781,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
                 ?? throw new DeskException(DeskErrorCode.WorkOrderNotFound, $"Work order '{workOrderId}' not found.");
             if (actor.Role != DeskRoles.Admin && actor.Id != order.Assignee?.Id && actor.Id != order.CreatedBy.Id)
             {
-                throw new DeskException(DeskErrorCode.NotParticipant, "Only the assignee, the creator or an admin can update this work order.");
+                throw new DeskException(DeskErrorCode.NotParticipant, "Only an admin, the creator or the assignee can update this work order.");
             }
 
             var updated = order with
@@ -732,19 +792,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             };
             await _store.UpdateWorkOrderAsync(updated, actor, cancellationToken).ConfigureAwait(false);
             LogWorkOrderUpdated(_logger, updated.Id, actor.Id, status);
-            if (reply is not null)
-            {
-                await reply(updated).ConfigureAwait(false);
-            }
-
-            if (updated.Assignee is { } assignee)
-            {
-                foreach (var recipient in await ResolveAgentStreamsAsync(assignee.Id, cancellationToken).ConfigureAwait(false))
-                {
-                    await _outbox.WorkOrderChangedAsync(recipient, updated, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
+            await NotifyWorkOrderAsync(actor, ns, updated, reply, replyContext, cancellationToken).ConfigureAwait(false);
             return updated;
         }
         finally
@@ -753,50 +801,71 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
+    private async Task NotifyWorkOrderAsync(
+        DeskUser caller, string ns, DeskWorkOrder order, Func<DeskWorkOrder, ValueTask>? reply, object? replyContext, CancellationToken cancellationToken)
+    {
+        var callerIsAssignee = order.Assignee is not null && order.Assignee.Id == caller.Id;
+        if (!callerIsAssignee && reply is not null)
+        {
+            await reply(order).ConfigureAwait(false);
+        }
+
+        if (order.Assignee is { } assignee)
+        {
+            await _outbox.WorkOrderChangedAsync(new DeskParty(ns, assignee), order, callerIsAssignee ? replyContext : null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Reads a work order (null when unknown).</summary>
     public Task<DeskWorkOrder?> GetWorkOrderAsync(string workOrderId, CancellationToken cancellationToken = default) =>
         _store.GetWorkOrderAsync(workOrderId, cancellationToken);
 
-    /// <summary>Lists work orders, newest first.</summary>
+    /// <summary>Lists work orders sorted by creation.</summary>
     public Task<IReadOnlyList<DeskWorkOrder>> ListWorkOrdersAsync(string? assigneeId, string? status, int limit, CancellationToken cancellationToken = default) =>
         _store.ListWorkOrdersAsync(assigneeId, status, Math.Clamp(limit, 1, ListLimit), cancellationToken);
 
     /// <summary>
-    /// The streams that receive an agent's durable desk events: each namespace where the agent is online;
-    /// when offline, the namespace it last connected to; never seen: <see cref="ServiceDeskOptions.DefaultAgentNamespace"/>.
+    /// A user's identity for a WOMSG <c>assignee</c> (SB-WO-002): from a current connection, else from the most
+    /// recent agent/admin connection remembered, else <c>{id, name: id, role: agent}</c>.
     /// </summary>
-    private async Task<IReadOnlyList<DeskParty>> ResolveAgentStreamsAsync(string agentId, CancellationToken cancellationToken)
+    private async Task<DeskUser> ResolveIdentityAsync(string userId, CancellationToken cancellationToken)
     {
-        var online = _presence.FindOnline(agentId);
+        var online = _presence.FindOnline(userId);
         if (online.Count > 0)
         {
-            return online;
+            return online.FirstOrDefault(p => p.User.Role == DeskRoles.Agent)?.User ?? online[0].User;
         }
 
-        var known = await _store.GetAgentAsync(agentId, cancellationToken).ConfigureAwait(false);
-        return [known ?? new DeskParty(_options.DefaultAgentNamespace, new DeskUser(agentId, agentId, DeskRoles.Agent))];
+        var known = await _store.GetAgentAsync(userId, cancellationToken).ConfigureAwait(false);
+        return known?.User ?? new DeskUser(userId, userId, DeskRoles.Agent);
     }
 
     // ================================================================ timers
 
-    /// <summary>SET_TIMER: a reminder that fires (TIMER state fired) to the connection that set it.</summary>
+    /// <summary>SET_TIMER (SB-TIMER-001..006): a reminder that fires (TIMER state fired) to the connection that set
+    /// it. At most <see cref="MaxRemindersPerConnection"/> pending per connection (5001 beyond).</summary>
     public DeskTimer SetReminder(DeskActor actor, long delayMs, string? label)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         ArgumentOutOfRangeException.ThrowIfLessThan(delayMs, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(delayMs, 86_400_000);
+        var connectionId = actor.ConnectionId;
+        var set = _reminders.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+        if (set.Count >= MaxRemindersPerConnection)
+        {
+            throw new DeskException(DeskErrorCode.RateLimited, $"At most {MaxRemindersPerConnection} pending timers per connection.");
+        }
+
         var now = _time.GetUtcNow();
         var firesAt = now + TimeSpan.FromMilliseconds(delayMs);
         var timer = new DeskTimer(MessageIds.New(_time), DeskTimerKinds.Reminder, DeskTimerKinds.Scheduled, string.IsNullOrEmpty(label) ? null : label, null, firesAt, delayMs);
-        var connectionId = actor.ConnectionId;
-        _reminders.GetOrAdd(connectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[timer.Id] = 0;
+        set[timer.Id] = 0;
         _scheduler.Schedule(ReminderKey(timer.Id), firesAt, async ct =>
         {
-            if (_reminders.TryGetValue(connectionId, out var set))
+            if (_reminders.TryGetValue(connectionId, out var pending) && pending.TryRemove(timer.Id, out _))
             {
-                set.TryRemove(timer.Id, out _);
+                await _outbox.ReminderFiredAsync(connectionId, timer with { State = DeskTimerKinds.Fired, RemainingMs = 0 }, ct).ConfigureAwait(false);
             }
-
-            await _outbox.ReminderFiredAsync(connectionId, timer with { State = DeskTimerKinds.Fired, RemainingMs = 0 }, ct).ConfigureAwait(false);
         });
         return timer;
     }
@@ -819,8 +888,8 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         _scheduler.Cancel(IdleKey(conversationId));
     }
 
-    /// <summary>Timer callback of the idle rules: warns once per idle period, closes at the deadline, or
-    /// re-arms for the next deadline when there was activity meanwhile (activity only moves the deadline).</summary>
+    /// <summary>Timer callback of the idle rules (SB-CS-028..030): warns once per idle period, closes at the
+    /// deadline, or re-arms for the next deadline when there was activity meanwhile (activity only moves it).</summary>
     internal async Task OnIdleTimerAsync(string conversationId, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -876,20 +945,22 @@ internal sealed partial class ServiceDeskEngine : IDisposable
     // ================================================================ connection lifecycle
 
     /// <summary>
-    /// A connection opened. Agents are remembered (name, namespace) and get, under the desk lock so no queue
-    /// change slips between, today's DAY_ACCESS and the current queue through <paramref name="greetAgent"/>.
+    /// A connection opened (after CONNECT and replay). Agents and admins are remembered (identity, namespace).
+    /// Agents get, under the desk lock so that no queue change slips between, today's DAY_ACCESS and one QIANGDAN
+    /// waiting per queued conversation through <paramref name="greetAgent"/> (SB-CS-006/027).
     /// A returning visitor cancels the withdrawal of its waiting conversation.
     /// </summary>
     public async Task OnConnectedAsync(
         DeskActor actor, Func<DayAccessSnapshot, IReadOnlyList<DeskConversation>, ValueTask>? greetAgent, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         if (actor.User.Role == DeskRoles.Visitor)
         {
             _scheduler.Cancel(GraceKey(actor.User.Id));
             return;
         }
 
-        if (actor.User.Role != DeskRoles.Agent)
+        if (actor.User.Role is not (DeskRoles.Agent or DeskRoles.Admin))
         {
             return;
         }
@@ -898,7 +969,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         try
         {
             await _store.UpsertAgentAsync(actor.Party, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (greetAgent is not null)
+            if (actor.User.Role == DeskRoles.Agent && greetAgent is not null)
             {
                 var day = await _store.GetDayAccessAsync(Today(), actor.User.Id, cancellationToken).ConfigureAwait(false);
                 var waiting = await _store.ListConversationsAsync(DeskConversationState.Waiting, ListLimit, cancellationToken).ConfigureAwait(false);
@@ -912,12 +983,14 @@ internal sealed partial class ServiceDeskEngine : IDisposable
     }
 
     /// <summary>
-    /// A connection closed. Its reminders are dropped. When a visitor has no connection left, its waiting
-    /// conversation is withdrawn after <see cref="ServiceDeskOptions.VisitorGraceMs"/> unless it comes back
-    /// (active conversations stay: messages wait in the visitor's stream).
+    /// A connection closed (the presence view no longer lists it). Its reminders are dropped (SB-TIMER-004).
+    /// When an agent has no agent connection left, transfers pending to it fail with 4004 to the requester
+    /// (SB-XFER-009). When a visitor has no connection left, its waiting conversation is withdrawn after
+    /// <see cref="ServiceDeskOptions.VisitorGraceMs"/> unless it comes back (active conversations stay).
     /// </summary>
     public async Task OnDisconnectedAsync(DeskActor actor, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         if (_reminders.TryRemove(actor.ConnectionId, out var reminders))
         {
             foreach (var id in reminders.Keys)
@@ -926,7 +999,30 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             }
         }
 
-        if (actor.User.Role != DeskRoles.Visitor || _presence.FindOnline(actor.User.Id).Count > 0)
+        if (actor.User.Role == DeskRoles.Agent)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_presence.FindOnline(actor.User.Id).Any(p => p.User.Role == DeskRoles.Agent))
+                {
+                    return;
+                }
+
+                foreach (var pending in await _store.ListPendingTransfersToAsync(actor.User.Id, cancellationToken).ConfigureAwait(false))
+                {
+                    await FailTransferLockedAsync(pending, DeskErrorCode.TransferTargetOffline, "The transfer target went offline.", notifyTarget: false, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            return;
+        }
+
+        if (actor.User.Role != DeskRoles.Visitor || _options.VisitorGraceMs <= 0 || _presence.FindOnline(actor.User.Id).Count > 0)
         {
             return;
         }
@@ -938,8 +1034,13 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    private void ScheduleGrace(string visitorId, DateTimeOffset from) =>
-        _scheduler.Schedule(GraceKey(visitorId), from + TimeSpan.FromMilliseconds(_options.VisitorGraceMs), ct => OnGraceTimerAsync(visitorId, ct));
+    private void ScheduleGrace(string visitorId, DateTimeOffset from)
+    {
+        if (_options.VisitorGraceMs > 0)
+        {
+            _scheduler.Schedule(GraceKey(visitorId), from + TimeSpan.FromMilliseconds(_options.VisitorGraceMs), ct => OnGraceTimerAsync(visitorId, ct));
+        }
+    }
 
     /// <summary>Timer callback: withdraws the waiting conversation of a visitor that stayed away.</summary>
     internal async Task OnGraceTimerAsync(string visitorId, CancellationToken cancellationToken)

@@ -71,12 +71,13 @@ internal sealed class ServiceDeskSchema : ISqliteMigration
             visitor_name TEXT NOT NULL,
             visitor_role TEXT NOT NULL,
             note TEXT NULL,
-            state TEXT NOT NULL CHECK (state IN ('pending','accepted','refused','expired','cancelled')),
+            state TEXT NOT NULL CHECK (state IN ('pending','accepted','refused','expired','failed')),
             created_at INTEGER NOT NULL,
             expires_at INTEGER NOT NULL,
             resolved_at INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS desk_transfers_pending ON desk_transfers (state, conversation_id);
+        CREATE INDEX IF NOT EXISTS desk_transfers_target ON desk_transfers (to_id, state);
 
         CREATE TABLE IF NOT EXISTS desk_work_orders (
             seqno INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -106,17 +107,23 @@ internal sealed class ServiceDeskSchema : ISqliteMigration
             at INTEGER NOT NULL
         );
 
+        -- One row per (UTC day, agent, visitor): an agent's count is the number of distinct visitors it took
+        -- that day (SB-CS-025), the day's total the number of rows.
         CREATE TABLE IF NOT EXISTS desk_day_access (
             day TEXT NOT NULL,
             agent_id TEXT NOT NULL,
+            visitor_id TEXT NOT NULL,
             agent_name TEXT NOT NULL,
-            count INTEGER NOT NULL,
-            PRIMARY KEY (day, agent_id)
+            agent_role TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (day, agent_id, visitor_id)
         );
 
+        -- Identity (name, role) and namespace of agents/admins as of their most recent connection.
         CREATE TABLE IF NOT EXISTS desk_agents (
             agent_id TEXT PRIMARY KEY,
             agent_name TEXT NOT NULL,
+            agent_role TEXT NOT NULL,
             last_ns TEXT NOT NULL,
             last_seen_at INTEGER NOT NULL
         );

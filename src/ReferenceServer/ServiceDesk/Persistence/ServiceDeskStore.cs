@@ -166,7 +166,7 @@ internal sealed class ServiceDeskStore
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Lists conversations, newest first (waiting ones in queue order with positions).</summary>
+    /// <summary>Lists conversations in queue order (<c>queued_at</c>); waiting ones carry their positions.</summary>
     public async Task<IReadOnlyList<DeskConversation>> ListConversationsAsync(DeskConversationState? state, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = _db.OpenConnection();
@@ -182,7 +182,7 @@ internal sealed class ServiceDeskStore
         {
             command.CommandText = $"""
                 SELECT {ConversationColumns}, NULL FROM desk_conversations
-                WHERE ($state IS NULL OR state = $state) ORDER BY seqno DESC LIMIT $limit
+                WHERE ($state IS NULL OR state = $state) ORDER BY seqno LIMIT $limit
                 """;
             command.Parameters.AddWithValue("$state", state is null ? DBNull.Value : StateName(state.Value));
         }
@@ -223,13 +223,19 @@ internal sealed class ServiceDeskStore
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Messages of a conversation in the order they were sent.</summary>
-    public async Task<IReadOnlyList<DeskMessage>> ListMessagesAsync(string conversationId, CancellationToken cancellationToken = default)
+    /// <summary>The most recent <paramref name="limit"/> messages of a conversation, oldest first.</summary>
+    public async Task<IReadOnlyList<DeskMessage>> ListMessagesAsync(string conversationId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = _db.OpenConnection();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, conversation_id, sender_id, sender_name, sender_role, data, at FROM desk_messages WHERE conversation_id = $cid ORDER BY seqno";
+        command.CommandText = """
+            SELECT * FROM (
+                SELECT id, conversation_id, sender_id, sender_name, sender_role, data, at, seqno FROM desk_messages
+                WHERE conversation_id = $cid ORDER BY seqno DESC LIMIT $limit)
+            ORDER BY seqno
+            """;
         command.Parameters.AddWithValue("$cid", conversationId);
+        command.Parameters.AddWithValue("$limit", limit);
         var list = new List<DeskMessage>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -286,6 +292,10 @@ internal sealed class ServiceDeskStore
             ? QueryTransfersAsync("state = 'pending'", null, cancellationToken)
             : QueryTransfersAsync("state = 'pending' AND conversation_id = $p", conversationId, cancellationToken);
 
+    /// <summary>Pending transfers addressed to <paramref name="targetId"/>.</summary>
+    public Task<IReadOnlyList<DeskTransfer>> ListPendingTransfersToAsync(string targetId, CancellationToken cancellationToken = default) =>
+        QueryTransfersAsync("state = 'pending' AND to_id = $p", targetId, cancellationToken);
+
     /// <summary>Compare-and-set of a transfer's state (only from pending); false when it was not pending.</summary>
     public async Task<bool> TryResolveTransferAsync(string id, DeskTransferState to, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -336,25 +346,25 @@ internal sealed class ServiceDeskStore
 
     // ---------------------------------------------------------------- day access
 
-    /// <summary>Adds one taken visitor to <paramref name="agent"/>'s count of <paramref name="day"/>.</summary>
-    public async Task<DayAccessSnapshot> IncrementDayAccessAsync(string day, DeskUser agent, CancellationToken cancellationToken = default)
+    /// <summary>Records that <paramref name="agent"/> took <paramref name="visitorId"/> on <paramref name="day"/>;
+    /// false when that pair was already counted for the day (SB-CS-025: distinct visitors).</summary>
+    public async Task<bool> TryAddDayAccessAsync(string day, DeskUser agent, string visitorId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         return await _db.WriteAsync(
             connection =>
             {
-                using (var command = connection.CreateCommand())
-                {
-                    command.CommandText = """
-                        INSERT INTO desk_day_access (day, agent_id, agent_name, count) VALUES ($day, $id, $name, 1)
-                        ON CONFLICT (day, agent_id) DO UPDATE SET count = count + 1, agent_name = excluded.agent_name
-                        """;
-                    command.Parameters.AddWithValue("$day", day);
-                    command.Parameters.AddWithValue("$id", agent.Id);
-                    command.Parameters.AddWithValue("$name", agent.Name);
-                    command.ExecuteNonQuery();
-                }
-
-                return ReadDayAccess(connection, day, agent.Id);
+                using var command = connection.CreateCommand();
+                command.CommandText = """
+                    INSERT OR IGNORE INTO desk_day_access (day, agent_id, visitor_id, agent_name, agent_role, at)
+                    VALUES ($day, $id, $visitor, $name, $role, $at)
+                    """;
+                command.Parameters.AddWithValue("$day", day);
+                command.Parameters.AddWithValue("$id", agent.Id);
+                command.Parameters.AddWithValue("$visitor", visitorId);
+                command.Parameters.AddWithValue("$name", agent.Name);
+                command.Parameters.AddWithValue("$role", agent.Role);
+                command.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+                return command.ExecuteNonQuery() == 1;
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -367,18 +377,24 @@ internal sealed class ServiceDeskStore
         return Task.FromResult(ReadDayAccess(connection, day, agentId));
     }
 
-    /// <summary>Every agent's count of <paramref name="day"/>, highest first.</summary>
+    /// <summary>Every agent's count of <paramref name="day"/> (counts &gt; 0), sorted by agent id.</summary>
     public async Task<IReadOnlyList<DayAccessLine>> ListDayAccessAsync(string day, CancellationToken cancellationToken = default)
     {
         await using var connection = _db.OpenConnection();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT agent_id, agent_name, count FROM desk_day_access WHERE day = $day ORDER BY count DESC, agent_id";
+        command.CommandText = """
+            SELECT d.agent_id,
+                   (SELECT x.agent_name FROM desk_day_access x WHERE x.day = d.day AND x.agent_id = d.agent_id ORDER BY x.at DESC LIMIT 1),
+                   (SELECT x.agent_role FROM desk_day_access x WHERE x.day = d.day AND x.agent_id = d.agent_id ORDER BY x.at DESC LIMIT 1),
+                   COUNT(*)
+            FROM desk_day_access d WHERE d.day = $day GROUP BY d.agent_id ORDER BY d.agent_id
+            """;
         command.Parameters.AddWithValue("$day", day);
         var list = new List<DayAccessLine>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new DayAccessLine(new DeskUser(reader.GetString(0), reader.GetString(1), DeskRoles.Agent), reader.GetInt64(2)));
+            list.Add(new DayAccessLine(new DeskUser(reader.GetString(0), reader.GetString(1), reader.GetString(2)), reader.GetInt64(3)));
         }
 
         return list;
@@ -388,8 +404,8 @@ internal sealed class ServiceDeskStore
     {
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT COALESCE((SELECT count FROM desk_day_access WHERE day = $day AND agent_id = $id), 0),
-                   COALESCE((SELECT SUM(count) FROM desk_day_access WHERE day = $day), 0)
+            SELECT (SELECT COUNT(*) FROM desk_day_access WHERE day = $day AND agent_id = $id),
+                   (SELECT COUNT(*) FROM desk_day_access WHERE day = $day)
             """;
         command.Parameters.AddWithValue("$day", day);
         command.Parameters.AddWithValue("$id", agentId);
@@ -400,7 +416,7 @@ internal sealed class ServiceDeskStore
 
     // ---------------------------------------------------------------- agents
 
-    /// <summary>Remembers an agent's name and the namespace it last connected to.</summary>
+    /// <summary>Remembers a user's identity (name, role) and the namespace of its most recent connection.</summary>
     public async Task UpsertAgentAsync(DeskParty agent, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await _db.WriteAsync(
@@ -408,11 +424,13 @@ internal sealed class ServiceDeskStore
             {
                 using var command = connection.CreateCommand();
                 command.CommandText = """
-                    INSERT INTO desk_agents (agent_id, agent_name, last_ns, last_seen_at) VALUES ($id, $name, $ns, $now)
-                    ON CONFLICT (agent_id) DO UPDATE SET agent_name = excluded.agent_name, last_ns = excluded.last_ns, last_seen_at = excluded.last_seen_at
+                    INSERT INTO desk_agents (agent_id, agent_name, agent_role, last_ns, last_seen_at) VALUES ($id, $name, $role, $ns, $now)
+                    ON CONFLICT (agent_id) DO UPDATE SET agent_name = excluded.agent_name, agent_role = excluded.agent_role,
+                        last_ns = excluded.last_ns, last_seen_at = excluded.last_seen_at
                     """;
                 command.Parameters.AddWithValue("$id", agent.User.Id);
                 command.Parameters.AddWithValue("$name", agent.User.Name);
+                command.Parameters.AddWithValue("$role", agent.User.Role);
                 command.Parameters.AddWithValue("$ns", agent.Namespace);
                 command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                 return command.ExecuteNonQuery();
@@ -425,11 +443,11 @@ internal sealed class ServiceDeskStore
     {
         await using var connection = _db.OpenConnection();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT agent_name, last_ns FROM desk_agents WHERE agent_id = $id";
+        command.CommandText = "SELECT agent_name, last_ns, agent_role FROM desk_agents WHERE agent_id = $id";
         command.Parameters.AddWithValue("$id", agentId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new DeskParty(reader.GetString(1), new DeskUser(agentId, reader.GetString(0), DeskRoles.Agent))
+            ? new DeskParty(reader.GetString(1), new DeskUser(agentId, reader.GetString(0), reader.GetString(2)))
             : null;
     }
 
@@ -490,7 +508,7 @@ internal sealed class ServiceDeskStore
         return list.Count == 0 ? null : list[0];
     }
 
-    /// <summary>Lists work orders, newest first, optionally filtered by assignee and status.</summary>
+    /// <summary>Lists work orders sorted by <c>created_at</c> then id, optionally filtered by assignee and status.</summary>
     public Task<IReadOnlyList<DeskWorkOrder>> ListWorkOrdersAsync(string? assigneeId, string? status, int limit, CancellationToken cancellationToken = default) =>
         QueryWorkOrdersAsync(
             "($a IS NULL OR assignee_id = $a) AND ($s IS NULL OR status = $s)",
@@ -506,7 +524,7 @@ internal sealed class ServiceDeskStore
     {
         await using var connection = _db.OpenConnection();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {WorkOrderColumns} FROM desk_work_orders WHERE {where} ORDER BY seqno DESC LIMIT $limit";
+        command.CommandText = $"SELECT {WorkOrderColumns} FROM desk_work_orders WHERE {where} ORDER BY created_at, id LIMIT $limit";
         bind(command);
         command.Parameters.AddWithValue("$limit", limit);
         var list = new List<DeskWorkOrder>();
@@ -621,7 +639,7 @@ internal sealed class ServiceDeskStore
         DeskTransferState.Accepted => "accepted",
         DeskTransferState.Refused => "refused",
         DeskTransferState.Expired => "expired",
-        DeskTransferState.Cancelled => "cancelled",
+        DeskTransferState.Failed => "failed",
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 
@@ -631,7 +649,7 @@ internal sealed class ServiceDeskStore
         "accepted" => DeskTransferState.Accepted,
         "refused" => DeskTransferState.Refused,
         "expired" => DeskTransferState.Expired,
-        "cancelled" => DeskTransferState.Cancelled,
+        "failed" => DeskTransferState.Failed,
         _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Unknown transfer state '{value}'.")),
     };
 }

@@ -10,7 +10,7 @@ using Switchboard.ReferenceServer.Storage;
 namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
 
 /// <summary>One notification the engine handed to the outbox.</summary>
-internal sealed record Sent(string Kind, string Recipient, object Payload, string? Detail = null);
+internal sealed record Sent(string Kind, string Recipient, object Payload, string? Detail = null, object? ReplyContext = null);
 
 /// <summary>An <see cref="IDeskOutbox"/> that records every call.</summary>
 internal sealed class RecordingOutbox : IDeskOutbox
@@ -25,17 +25,17 @@ internal sealed class RecordingOutbox : IDeskOutbox
 
     public void Clear() => _sent.Clear();
 
-    private ValueTask Add(string kind, string recipient, object payload, string? detail = null)
+    private ValueTask Add(string kind, string recipient, object payload, string? detail = null, object? replyContext = null)
     {
-        _sent.Enqueue(new Sent(kind, recipient, payload, detail));
+        _sent.Enqueue(new Sent(kind, recipient, payload, detail, replyContext));
         return ValueTask.CompletedTask;
     }
 
     public ValueTask QueueChangedAsync(DeskConversation conversation, QueueChange change, DateTimeOffset at, CancellationToken cancellationToken) =>
         Add("QIANGDAN", "*agents", conversation, change.ToString());
 
-    public ValueTask ConversationChangedAsync(DeskParty recipient, DeskConversation conversation, CancellationToken cancellationToken) =>
-        Add("CONVERSATION", Key(recipient), conversation, conversation.State.ToString());
+    public ValueTask ConversationChangedAsync(DeskParty recipient, DeskConversation conversation, object? replyContext, CancellationToken cancellationToken) =>
+        Add("CONVERSATION", Key(recipient), conversation, conversation.State.ToString(), replyContext);
 
     public ValueTask MessageAsync(DeskParty recipient, DeskMessage message, bool isOpenConversation, CancellationToken cancellationToken) =>
         Add(isOpenConversation ? "NEW_MESSAGE" : "NEW_MESSAGE_USER", Key(recipient), message, message.Data);
@@ -49,20 +49,23 @@ internal sealed class RecordingOutbox : IDeskOutbox
     public ValueTask TransferRefusedAsync(DeskTransfer transfer, string? reason, DateTimeOffset at, CancellationToken cancellationToken) =>
         Add("REFUSE_TRANSFER", transfer.From.User.Id, transfer, reason);
 
-    public async ValueTask TransferExpiredAsync(DeskTransfer transfer, CancellationToken cancellationToken)
+    public async ValueTask TransferFailedAsync(DeskTransfer transfer, DeskErrorCode code, string message, bool notifyTarget, CancellationToken cancellationToken)
     {
-        await Add("TRANSFER_ERROR", transfer.From.User.Id, transfer, "4007");
-        await Add("TRANSFER_ERROR", transfer.To.Id, transfer, "4007");
+        await Add("TRANSFER_ERROR", transfer.From.User.Id, transfer, ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (notifyTarget)
+        {
+            await Add("TRANSFER_ERROR", transfer.To.Id, transfer, ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
-    public ValueTask DayAccessChangedAsync(string agentId, DayAccessSnapshot dayAccess, CancellationToken cancellationToken) =>
-        Add("DAY_ACCESS", agentId, dayAccess);
+    public ValueTask DayAccessChangedAsync(string day, IReadOnlyList<DayAccessLine> counts, CancellationToken cancellationToken) =>
+        Add("DAY_ACCESS", "*agents", counts, day);
 
     public ValueTask ConversationTimerAsync(DeskParty recipient, DeskTimer timer, CancellationToken cancellationToken) =>
         Add("TIMER", Key(recipient), timer, timer.State);
 
-    public ValueTask WorkOrderChangedAsync(DeskParty recipient, DeskWorkOrder order, CancellationToken cancellationToken) =>
-        Add("WOMSG", Key(recipient), order, order.Status);
+    public ValueTask WorkOrderChangedAsync(DeskParty recipient, DeskWorkOrder order, object? replyContext, CancellationToken cancellationToken) =>
+        Add("WOMSG", Key(recipient), order, order.Status, replyContext);
 
     public ValueTask ReminderFiredAsync(string connectionId, DeskTimer timer, CancellationToken cancellationToken) =>
         Add("TIMER", "conn:" + connectionId, timer, timer.State);

@@ -36,7 +36,7 @@ public sealed class ServiceDeskRestartTests : IDisposable
             await before.Engine.GrabAsync(a, c.Id, null);
             conversationId = c.Id;
             transferId = (await before.Engine.RequestTransferAsync(a, c.Id, "b1", null, null)).Id;
-            orderId = (await before.Engine.CreateWorkOrderAsync(a.User, "t", "b", "a1", c.Id, null)).Id;
+            orderId = (await before.Engine.CreateWorkOrderAsync(a.User, "web", "t", "b", "a1", c.Id, null, null)).Id;
         }
 
         using var after = new DeskHarness(new ServiceDeskOptions(), _directory, time);

@@ -1,0 +1,150 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Switchboard.Protocol;
+using Switchboard.Protocol.Codec;
+using Switchboard.ReferenceServer.Connections;
+using Switchboard.ReferenceServer.Hosting;
+using Switchboard.ReferenceServer.Messaging;
+
+namespace Switchboard.Benchmarks;
+
+/// <summary>
+/// The reference server's dispatch of one SEND_ROOM_MESSAGE to a room of N members, in-process: the real service
+/// container (<c>AddSwitchboardReferenceServer</c>, SQLite store in a temporary directory), the real
+/// <see cref="CommandDispatcher"/> and room handler, and N in-memory connections whose send queue only counts frames.
+/// Measures everything between "command decoded" and "frame queued on every member": validation, room-stream append
+/// (SQLite), serialize once, fan-out. No socket I/O.
+/// </summary>
+[BenchmarkCategory("dispatch")]
+public class RoomDispatchBenchmarks
+{
+    private const string Room = "bench";
+    private ServiceProvider services = null!;
+    private CommandDispatcher dispatcher = null!;
+    private CountingConnection sender = null!;
+    private CountingConnection[] members = [];
+    private ClientEnvelope message;
+    private string dataDirectory = "";
+
+    /// <summary>Gets or sets the room size.</summary>
+    [Params(1000)]
+    public int Members { get; set; }
+
+    /// <summary>Builds the server's services and joins <see cref="Members"/> connections to the room.</summary>
+    /// <returns>A task.</returns>
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        dataDirectory = Directory.CreateTempSubdirectory("sb-bench-").FullName;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Switchboard:DataDirectory"] = dataDirectory,
+            ["Switchboard:Auth:SigningKey"] = "benchmark-signing-key-0123456789-abcdefghijklmnop",
+            ["Switchboard:Limits:RateLimitPerSecond"] = "1000000",
+            ["Switchboard:Limits:RateLimitBurst"] = "1000000",
+        }).Build();
+        var collection = new ServiceCollection();
+        collection.AddSingleton<IConfiguration>(configuration);
+        collection.AddSingleton<IHostEnvironment>(new BenchHostEnvironment(dataDirectory));
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        collection.AddSwitchboardReferenceServer(configuration);
+        services = collection.BuildServiceProvider();
+        foreach (var hosted in services.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        dispatcher = services.GetRequiredService<CommandDispatcher>();
+        var registry = services.GetRequiredService<ConnectionRegistry>();
+        members = new CountingConnection[Members];
+        for (var i = 0; i < Members; i++)
+        {
+            var connection = new CountingConnection($"c{i}", new UserIdentity($"member{i}", $"Member {i}", Roles.User));
+            members[i] = connection;
+            registry.RaiseOpened(registry.Add(connection));
+            await dispatcher.DispatchAsync(connection, new ClientEnvelope(new JoinRoomCommand { Room = Room }, "j"), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        sender = members[0];
+        message = new ClientEnvelope(new SendRoomMessageCommand { Room = Room, Data = WireSamples.Text(128) });
+
+        // The room must really fan out, or the benchmark measures nothing.
+        var before = members[Members - 1].Frames;
+        await DispatchAsync().ConfigureAwait(false);
+        if (members[Members - 1].Frames != before + 1)
+        {
+            throw new InvalidOperationException("SEND_ROOM_MESSAGE did not reach the last member; check the room setup");
+        }
+    }
+
+    /// <summary>Stops the services and deletes the data directory.</summary>
+    /// <returns>A task.</returns>
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        foreach (var hosted in services.GetServices<IHostedService>().Reverse())
+        {
+            await hosted.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await services.DisposeAsync().ConfigureAwait(false);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+
+    /// <summary>One SEND_ROOM_MESSAGE (fire-and-forget, no cid) from a member to the whole room.</summary>
+    /// <returns>A task.</returns>
+    [Benchmark]
+    public async Task DispatchAsync() =>
+        await dispatcher.DispatchAsync(sender, message, CancellationToken.None).ConfigureAwait(false);
+
+    private sealed class CountingConnection(string clientId, UserIdentity user) : IConnection
+    {
+        private long frames;
+
+        public long Frames => Interlocked.Read(ref frames);
+
+        public string ClientId { get; } = clientId;
+
+        public UserIdentity User { get; } = user;
+
+        public string Namespace => Namespaces.Web;
+
+        public DateTimeOffset ConnectedAt { get; } = WireSamples.At;
+
+        public CancellationToken Closed => CancellationToken.None;
+
+        public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
+
+        public bool TrySend(ReadOnlyMemory<byte> frame)
+        {
+            Interlocked.Increment(ref frames);
+            return true;
+        }
+
+        public ValueTask SendAsync(IServerEvent ev, string? cid = null, CancellationToken cancellationToken = default)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+            EnvelopeWriter.WriteEvent(buffer, ev, cid);
+            TrySend(buffer.WrittenMemory);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CloseAsync(CloseCode code, string reason, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+
+    private sealed class BenchHostEnvironment(string root) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = Environments.Production;
+
+        public string ApplicationName { get; set; } = "Switchboard.Benchmarks";
+
+        public string ContentRootPath { get; set; } = root;
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}

@@ -1,0 +1,29 @@
+using Switchboard.ReferenceServer.Testing;
+
+namespace Switchboard.ReferenceServer.Tests.Infrastructure;
+
+/// <summary>One real server shared by the tests of a class (tests use distinct user names).</summary>
+public sealed class SharedServer : IAsyncLifetime
+{
+    private TestServerHost? _host;
+
+    public TestServerHost Host => _host ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync() => _host = await TestServerHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Unique names per test so tests sharing a server never see each other.</summary>
+public static class Names
+{
+    private static int s_counter;
+
+    public static string User(string prefix) => $"{prefix}{Interlocked.Increment(ref s_counter)}";
+}
