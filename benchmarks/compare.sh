@@ -55,6 +55,7 @@ mkdir -p "$RUNS"
   echo "node: $(node --version 2>/dev/null || echo none)"
   echo "rounds: $ROUNDS duration: $DURATION scenarios: $SCENARIOS targets: $TARGETS"
   echo "command: benchmarks/compare.sh $ORIGINAL_ARGS"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$RUNS/machine.txt"
 cat "$RUNS/machine.txt"
 
@@ -64,8 +65,8 @@ n=${#target_list[@]}
 for round in $(seq 1 "$ROUNDS"); do
   for k in $(seq 0 $((n - 1))); do
     target="${target_list[$(( (k + round - 1) % n ))]}"
-    echo "== round $round/$ROUNDS: $target"
-    start_server "$target" "$RUNS/server-$target-r$round.log"
+    echo "== round $round/$ROUNDS: $target (load average $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$RUNS/machine.txt"
+    if ! start_server "$target" "$RUNS/server-$target-r$round.log"; then echo "   $target did not start; skipped this round" >&2; stop_server; continue; fi
     url="ws://127.0.0.1:${TARGET_PORT[$target]}"
     for scenario in $SCENARIOS; do
       args=("$scenario" --target "$target" --url "$url" --json "$RUNS/r$round-$target-$scenario.json" --label "round $round" --quiet)
@@ -78,12 +79,13 @@ for round in $(seq 1 "$ROUNDS"); do
       if ! dotnet "$LOADTEST_DLL" "${args[@]}" "${EXTRA[@]}" > "$RUNS/r$round-$target-$scenario.txt" 2>&1; then
         echo "   $scenario failed (see $RUNS/r$round-$target-$scenario.txt)"
       fi
-      grep -E "^\| (round_trips_per_s|deliveries_per_s|delivered_per_s|kib_per_connection|handshakes_per_s|p99_ms|errors) " "$RUNS/r$round-$target-$scenario.txt" | tr '\n' ' ' | sed "s/^/   $scenario: /"; echo
+      grep -E "^\| (round_trips_per_s|deliveries_per_s|delivered_per_s|kib_per_connection|handshakes_per_s|p99_ms|errors) " "$RUNS/r$round-$target-$scenario.txt" | tr '\n' ' ' | sed "s/^/   $scenario: /" || true; echo
       if ! kill -0 "$SERVER_PID" 2>/dev/null; then echo "   $target died during $scenario" >&2; break; fi
     done
     stop_server
   done
 done
 
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RUNS/machine.txt"
 prefix="${OUT:-benchmarks/results/compare-$(date -u +%Y-%m-%d)}"
 dotnet "$LOADTEST_DLL" report --in "$RUNS" --out "$prefix" $CHECK

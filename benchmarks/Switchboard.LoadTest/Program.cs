@@ -10,7 +10,7 @@ const string Usage = """
       --url ws://127.0.0.1:8080   server (loopback only)
       --target switchboard|ws|socketio|signalr|kestrel
       --signing-key <key> | --signing-key-file <path>   (switchboard; or env SWITCHBOARD_SIGNING_KEY)
-      --connections N  --duration 10s  --warmup 2s  --inflight K  --publishers P  --size BYTES
+      --connections N  --duration 10s  --warmup 2s  --inflight K (per connection; fanout: total)  --publishers P  --size BYTES
       --rooms R  --count C  --concurrency 64  --max-ops N
       --server-pid PID  --heap-url http://127.0.0.1:PORT/stats  --heap-field heap_bytes   (idle)
       --json out.json  --label text  --check  --targets spec/asyncapi.yaml  --smoke  --quiet

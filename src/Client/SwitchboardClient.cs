@@ -207,17 +207,16 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             using var closeTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             closeTimeout.CancelAfter(TimeSpan.FromSeconds(2));
             await connection.Transport.CloseAsync(closeTimeout.Token).ConfigureAwait(false);
-        }
-
-        if (run is not null)
-        {
-            // Give the server a moment to answer the close frame, then cut.
-            try
+            if (run is not null)
             {
-                await run.WaitAsync(TimeSpan.FromSeconds(2), _timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
+                // Give the server a moment to answer the close frame (a clean close handshake), then cut.
+                try
+                {
+                    await run.WaitAsync(TimeSpan.FromSeconds(2), _timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
             }
         }
 
@@ -466,6 +465,10 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             if (!first.Closed && first.Error is null && first.Envelope.Response is ConnectEvent connect)
             {
                 transport.MaxSendBytes = connect.MaxMessageBytes;
+                if (_options.RespectServerRateLimit && connect.RateLimitPerSecond > 0)
+                {
+                    transport.RateLimiter = new SendRateLimiter(connect.RateLimitPerSecond, connect.RateLimitBurst, _timeProvider);
+                }
                 _rejectedToken = null;
                 return new ActiveConnection(transport, connect, token, session, _timeProvider.GetTimestamp());
             }

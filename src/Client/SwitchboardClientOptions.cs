@@ -109,6 +109,13 @@ public sealed class SwitchboardClientOptions
     public bool RejoinRoomsOnReconnect { get; set; } = true;
 
     /// <summary>
+    /// Pace outgoing frames to the rate limit the server advertises in <c>CONNECT</c> (<c>rate_limit_per_second</c>,
+    /// <c>rate_limit_burst</c>) so commands wait briefly instead of being dropped with RATE_LIMITED (SB-LIM-008).
+    /// Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool RespectServerRateLimit { get; set; } = true;
+
+    /// <summary>
     /// Offer the <c>switchboard.v1.json</c> WebSocket subprotocol. Defaults to <see langword="true"/>.
     /// </summary>
     public bool OfferSubProtocol { get; set; } = true;

@@ -100,6 +100,7 @@ public sealed class ReconnectTests(ServerFixture fixture)
         await using var proxy = new FaultyTcpProxy(ServerEndPoint);
         var options = fixture.Options(fixture.NewUser("wait"), url: ProxyUri(proxy));
         options.Reconnect.InitialDelay = TimeSpan.FromMilliseconds(200);
+        options.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(200);
         await using var client = new SwitchboardClient(options);
         await client.ConnectAsync();
         proxy.RefuseNewConnections = true;
@@ -181,6 +182,7 @@ public sealed class ReconnectTests(ServerFixture fixture)
         await sender.JoinRoomAsync(room);
         var options = fixture.Options(fixture.NewUser("rmember"), url: ProxyUri(proxy));
         options.Reconnect.InitialDelay = TimeSpan.FromMilliseconds(300);
+        options.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(300);
         await using var member = new SwitchboardClient(options);
         await using var messages = member.Events<RoomMessageEvent>();
         await member.ConnectAsync();

@@ -21,18 +21,14 @@ internal static class RepoPaths
     public static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
 
     /// <summary>All vector files of a kind as xunit theory data (file name relative to the folder).</summary>
-    public static TheoryData<string> VectorFiles(string kind)
-    {
-        var data = new TheoryData<string>();
-        var dir = Vectors(kind);
-        if (Directory.Exists(dir))
-        {
-            foreach (var f in Directory.EnumerateFiles(dir, "*.json").Order(StringComparer.Ordinal))
-            {
-                data.Add(Path.GetFileName(f));
-            }
-        }
+    public static TheoryData<string> VectorFiles(string kind) => new(VectorFileNames(kind));
 
-        return data;
+    /// <summary>Vector file names of a kind, sorted.</summary>
+    public static IEnumerable<string> VectorFileNames(string kind)
+    {
+        var dir = Vectors(kind);
+        return Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, "*.json").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToList()
+            : [];
     }
 }

@@ -18,9 +18,9 @@ public sealed class SchemaValidationTests
             var data = new TheoryData<string, string>();
             foreach (var kind in new[] { "events", "commands", "errors" })
             {
-                foreach (var file in RepoPaths.VectorFiles(kind))
+                foreach (var file in RepoPaths.VectorFileNames(kind))
                 {
-                    data.Add(kind, (string)file.Data);
+                    data.Add(kind, file);
                 }
             }
 
@@ -75,10 +75,12 @@ public sealed class SchemaValidationTests
         var message = messages.Select(kv => kv.Value!.AsObject())
             .Single(m => m["name"]!.GetValue<string>() == wireName && m["x-direction"]!.GetValue<string>() == direction);
 
-        // The payload schema becomes the document root; components.schemas rides along so '#/components/schemas/X' resolves.
+        // The payload schema becomes the document root and components.schemas its draft-07 "definitions"
+        // (NJsonSchema resolves local refs there), with every '#/components/schemas/X' rewritten accordingly.
         var root = message["payload"]!.DeepClone().AsObject();
         root["$schema"] = "http://json-schema.org/draft-07/schema#";
-        root["components"] = new JsonObject { ["schemas"] = spec["components"]!["schemas"]!.DeepClone() };
-        return JsonSchema.FromJsonAsync(root.ToJsonString());
+        root["definitions"] = spec["components"]!["schemas"]!.DeepClone();
+        var json = root.ToJsonString().Replace("#/components/schemas/", "#/definitions/", StringComparison.Ordinal);
+        return JsonSchema.FromJsonAsync(json);
     }
 }

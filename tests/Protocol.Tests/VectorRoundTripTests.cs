@@ -29,8 +29,8 @@ public sealed class VectorRoundTripTests
     {
         var events = Directory.EnumerateFiles(RepoPaths.Vectors("events"), "*.json").Select(f => Path.GetFileName(f).Split('.')[0]).ToHashSet();
         var commands = Directory.EnumerateFiles(RepoPaths.Vectors("commands"), "*.json").Select(f => Path.GetFileName(f).Split('.')[0]).ToHashSet();
-        Assert.Empty(EventNames.All.Where(n => !events.Contains(n)));
-        Assert.Empty(CommandNames.All.Where(n => !commands.Contains(n)));
+        Assert.Equal([], EventNames.All.Where(n => !events.Contains(n)).ToArray());
+        Assert.Equal([], CommandNames.All.Where(n => !commands.Contains(n)).ToArray());
     }
 
     [Theory]

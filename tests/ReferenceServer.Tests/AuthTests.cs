@@ -76,7 +76,12 @@ public sealed class AuthTests(SharedServer server) : IClassFixture<SharedServer>
     public async Task Token_expiry_while_connected_closes_4419_and_refresh_extends_it()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T06:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        await using var host = await TestServerHost.StartAsync(o => o.TimeProvider = time);
+        await using var host = await TestServerHost.StartAsync(o =>
+        {
+            o.TimeProvider = time;
+            o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "3000000";
+            o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "3600000";
+        });
         var user = "refresher";
         var token = host.MintToken(user, lifetime: TimeSpan.FromMinutes(1));
         await using var client = await TestWebSocketClient.ConnectAsync(host.WebSocketUri("web", token));

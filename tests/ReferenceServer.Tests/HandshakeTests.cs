@@ -64,7 +64,7 @@ public sealed class HandshakeTests(SharedServer server) : IClassFixture<SharedSe
         using var http = server.Host.CreateHttpClient();
         using var response = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"status\":\"ok\"}", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

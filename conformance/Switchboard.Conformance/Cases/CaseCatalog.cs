@@ -41,6 +41,10 @@ public static class CaseCatalog
         list.AddRange(ServiceDeskCases.All());
         list.AddRange(TransferCases.All());
         list.AddRange(ApiCases.All());
+        list.AddRange(CoreSpecCases.All());
+        list.AddRange(ChatSpecCases.All());
+        list.AddRange(DeskSpecCases.All());
+        list.AddRange(ApiSpecCases.All());
         var dup = list.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
         {

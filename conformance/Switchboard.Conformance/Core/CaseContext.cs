@@ -321,6 +321,68 @@ public sealed class CaseContext : IAsyncDisposable
         }
     }
 
+    /// <summary>GET without token over a raw request, returning the response headers (lower-case names).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> RawHttpHeadersAsync(string path, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Options.BackendUrl, path));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.ExpectTimeout);
+        using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var h in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[h.Key.ToLowerInvariant()] = string.Join(", ", h.Value);
+        }
+
+        Log.Add("http", WireDirection.HttpResponse, $"GET {path}: {(int)response.StatusCode} " + string.Join("; ", headers.Select(kv => kv.Key + ": " + kv.Value)));
+        return headers;
+    }
+
+    /// <summary>POSTs a raw (possibly invalid) body with the admin token.</summary>
+    public async Task<ApiResponse> HttpRawBodyAsync(string path, string body, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Options.BackendUrl, path))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken());
+        Log.Add("http", WireDirection.HttpRequest, $"POST {path} {body}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.ExpectTimeout);
+        using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+        Log.Add("http", WireDirection.HttpResponse, $"{(int)response.StatusCode} {text}");
+        JsonNode? json;
+        try
+        {
+            json = text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            json = null;
+        }
+
+        Transcript.Add("http", null, new JsonObject { ["request"] = $"POST {path}", ["raw_body"] = body, ["status"] = (int)response.StatusCode, ["response_body"] = json?.DeepClone() });
+        return new ApiResponse(response.StatusCode, response.Content.Headers.ContentType?.MediaType, json, text);
+    }
+
+    /// <summary>POSTs JSON with the admin token and returns status, Location header and body.</summary>
+    public async Task<(int Status, string? Location, string Body)> HttpWithLocationAsync(string path, JsonNode body, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Options.BackendUrl, path))
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken());
+        Log.Add("http", WireDirection.HttpRequest, $"POST {path} {body.ToJsonString()}");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.ExpectTimeout);
+        using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+        Log.Add("http", WireDirection.HttpResponse, $"{(int)response.StatusCode} Location: {response.Headers.Location} {text}");
+        return ((int)response.StatusCode, response.Headers.Location?.ToString(), text);
+    }
+
     /// <summary>Fails the case (FAILED for MUST cases, NON-STRICT for SHOULD cases) unless <paramref name="condition"/> holds.</summary>
     public void Require(bool condition, string expectation, string received)
     {

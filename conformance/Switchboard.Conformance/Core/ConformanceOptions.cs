@@ -36,6 +36,21 @@ public sealed class ConformanceOptions
     /// <summary>Bytes pushed to a non-reading connection in the slow-consumer case. Defaults to 24 MiB.</summary>
     public long SlowConsumerBudgetBytes { get; init; } = 24L * 1024 * 1024;
 
+    /// <summary>
+    /// The server's configured <c>history_max_per_stream</c>, when known and small enough to exercise retention
+    /// (retention cases are INFORMATIONAL when null). Defaults to null.
+    /// </summary>
+    public int? HistoryMaxPerStream { get; init; }
+
+    /// <summary>How long to let the server's retention job run before checking retention. Defaults to 1.5 s.</summary>
+    public TimeSpan RetentionSettle { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>The server's conversation idle warning period, when known (idle cases are INFORMATIONAL when null).</summary>
+    public TimeSpan? ConversationIdleWarning { get; init; }
+
+    /// <summary>The server's conversation idle close period, when known.</summary>
+    public TimeSpan? ConversationIdleClose { get; init; }
+
     /// <summary>Time source (tests may substitute).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -79,9 +79,6 @@ public enum SnapshotMode
     /// <summary>The scrubbed transcript is compared with the approved file in code order.</summary>
     Ordered,
 
-    /// <summary>Concurrency-dependent: the transcript steps are sorted before comparison.</summary>
-    Unordered,
-
     /// <summary>The case is not snapshotted (timing- or load-dependent wire traffic).</summary>
     None,
 }

@@ -83,6 +83,7 @@ public sealed partial class TranscriptScrubber
         ["title"] = "<text>",
         ["position"] = "<position>",
         ["total"] = "<count>",
+        ["delivered"] = "<count>",
     };
 
     /// <summary>Arrays that may contain entries from other cases; entries not mentioning the nonce are dropped.</summary>

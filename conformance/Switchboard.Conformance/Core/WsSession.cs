@@ -28,6 +28,9 @@ public sealed class ConnectOptions
     /// <summary>Stream epoch (<c>epoch</c> query parameter).</summary>
     public string? Epoch { get; set; }
 
+    /// <summary>Extra raw query text appended as is (e.g. <c>since=abc</c>).</summary>
+    public string? ExtraQuery { get; set; }
+
     /// <summary>Label for logs (defaults to the user name).</summary>
     public string? Label { get; set; }
 
@@ -48,6 +51,11 @@ public sealed class ConnectOptions
         if (Epoch is not null)
         {
             parts.Add("epoch=" + Uri.EscapeDataString(Epoch));
+        }
+
+        if (!string.IsNullOrEmpty(ExtraQuery))
+        {
+            parts.Add(ExtraQuery);
         }
 
         return string.Join('&', parts);

@@ -33,6 +33,9 @@ internal sealed class WebSocketTransport : IAsyncDisposable
     /// <summary>Largest frame the server accepts (from CONNECT); 0 = unknown.</summary>
     public long MaxSendBytes { get; set; }
 
+    /// <summary>Paces sends to the server's advertised rate limit; <see langword="null"/> = unlimited.</summary>
+    public SendRateLimiter? RateLimiter { get; set; }
+
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     public string? CloseStatusDescription => _socket.CloseStatusDescription;
@@ -127,6 +130,11 @@ internal sealed class WebSocketTransport : IAsyncDisposable
     /// <summary>Writes and sends one command envelope. Cancellation only applies while waiting for the send lock.</summary>
     public async ValueTask SendAsync(IClientCommand command, string? cid, CancellationToken cancellationToken)
     {
+        if (RateLimiter is { } limiter)
+        {
+            await limiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -528,7 +528,12 @@ public static class EnvelopeReader
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            var value = reader.GetString()!;
+            var error = default(ReadError);
+            if (!WireRead.String(ref reader, out var value, ref error))
+            {
+                return false;
+            }
+
             var length = WireRead.CodePoints(value);
             if (length is >= 1 and <= MaxCidLength)
             {

@@ -14,7 +14,16 @@ internal static class WireRead
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            value = reader.GetString()!;
+            try
+            {
+                value = reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // An escape sequence that is not valid UTF-16 (e.g. an unpaired "\ud800").
+                value = null;
+                return error.Fail(ErrorCode.InvalidField, "The string contains an invalid UTF-16 escape sequence.");
+            }
 
             // The frame was validated as UTF-8, so only a \uXXXX escape can produce an unpaired surrogate.
             if (reader.ValueIsEscaped && HasLoneSurrogate(value))

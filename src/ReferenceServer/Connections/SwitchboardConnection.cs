@@ -34,9 +34,12 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     private ITimer? _expiryTimer;
     private Task? _writerTask;
 
-    public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns)
+    private readonly IFrameTypeSource? _frameTypes;
+
+    public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns, IFrameTypeSource? frameTypes = null)
     {
         _socket = socket;
+        _frameTypes = frameTypes;
         _services = services;
         ClientId = clientId;
         User = user;
@@ -164,7 +167,15 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     }
 
     /// <summary>Starts the single writer task.</summary>
-    public void StartWriter() => _writerTask = Task.Run(WriteLoopAsync);
+    public void StartWriter()
+    {
+        if (Interlocked.Exchange(ref _writerStarted, 1) == 0)
+        {
+            _writerTask = Task.Run(WriteLoopAsync);
+        }
+    }
+
+    private int _writerStarted;
 
     private async Task WriteLoopAsync()
     {
@@ -226,12 +237,14 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         var max = _services.Options.Limits.MaxMessageBytes;
         using var buffer = new PooledBufferWriter(4096);
         var ct = _abortCts.Token;
+        var messageIsBinary = false;
         try
         {
             while (true)
             {
                 buffer.Reset();
                 ValueWebSocketReceiveResult result;
+                var firstFragment = true;
                 do
                 {
                     var memory = buffer.GetMemory(Math.Min(max + 1 - buffer.WrittenCount, 16 * 1024));
@@ -242,7 +255,19 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                         return;
                     }
 
-                    if (result.MessageType == WebSocketMessageType.Binary && !IsClosing)
+                    var isBinary = result.MessageType == WebSocketMessageType.Binary;
+                    if (firstFragment)
+                    {
+                        firstFragment = false;
+                        if (_frameTypes is not null)
+                        {
+                            isBinary = !_frameTypes.NextMessageIsText();
+                        }
+
+                        messageIsBinary = isBinary;
+                    }
+
+                    if (messageIsBinary && !IsClosing)
                     {
                         SendError(ErrorCode.BinaryNotSupported, "Binary frames are not supported; send UTF-8 JSON text frames.");
                         StartClose(Protocol.CloseCode.ProtocolError, CloseReasons.Binary, discardQueued: false);

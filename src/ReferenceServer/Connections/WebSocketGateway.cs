@@ -108,17 +108,11 @@ internal sealed class WebSocketGateway
         long? since = epoch.Length > 0 && long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
 
         var auth = await _tokens.ValidateAsync(token, http.RequestAborted).ConfigureAwait(false);
-        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            SubProtocol = subprotocol,
-            KeepAliveInterval = TimeSpan.Zero, // application-level PING instead
-            DangerousEnableCompression = false,
-        }).ConfigureAwait(false);
+        var (socket, frameTypes) = await RawWebSocketUpgrade.AcceptAsync(http, subprotocol).ConfigureAwait(false);
 
         var clientId = MessageIds.New(_services.Time);
         var user = auth.User ?? new UserIdentity("anonymous", "anonymous", Roles.User);
-        await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns);
-        connection.StartWriter();
+        await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns, frameTypes);
 
         if (!auth.IsValid || !auth.AllowsNamespace(ns) || _shutdown.IsShuttingDown)
         {
@@ -133,6 +127,7 @@ internal sealed class WebSocketGateway
                     }
                     : (CloseCode.Forbidden, CloseReasons.NamespaceForbidden);
             Log.AuthFailed(_logger, http.Request.Path, (int)code, auth.Message ?? reason);
+            connection.StartWriter();
             connection.StartClose(code, reason, discardQueued: false);
             await connection.DrainAfterCloseAsync().ConfigureAwait(false);
             return;
@@ -166,6 +161,10 @@ internal sealed class WebSocketGateway
             connection.StartKeepAlive();
             connection.Items[ConnectionItems.TokenExpiry] = auth.ExpiresAt;
             _registry.RaiseOpened(change);
+
+            // The writer starts only now: when the client sees CONNECT, the connection is registered (live events
+            // reach it) and the presence notifications of its arrival are already queued to the others.
+            connection.StartWriter();
             if (_shutdown.IsShuttingDown)
             {
                 connection.StartClose(CloseCode.ShuttingDown, CloseReasons.ShuttingDown, discardQueued: false);
@@ -188,6 +187,7 @@ internal sealed class WebSocketGateway
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.ConnectionFailed(_logger, clientId, ex);
+            connection.StartWriter();
             connection.StartClose(CloseCode.InternalError, CloseReasons.InternalError, discardQueued: false);
         }
         finally

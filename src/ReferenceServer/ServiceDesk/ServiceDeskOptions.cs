@@ -29,10 +29,6 @@ public sealed class ServiceDeskOptions
     /// agents do not grab abandoned requests. Defaults to 300000 ms (5 minutes, like the idle close of an active
     /// conversation). 0 disables the withdrawal (waiting conversations then wait forever).</summary>
     public long VisitorGraceMs { get; set; } = 300_000;
-
-    /// <summary>Namespace of a work-order assignee's durable stream when the assignee is offline and was
-    /// never seen connected. Defaults to <c>web</c>.</summary>
-    public string DefaultAgentNamespace { get; set; } = "web";
 }
 
 /// <summary>Validates <see cref="ServiceDeskOptions"/> at startup.</summary>
@@ -62,11 +58,6 @@ internal sealed class ServiceDeskOptionsValidator : IValidateOptions<ServiceDesk
         if (options.VisitorGraceMs is < 0 or > 86_400_000)
         {
             errors.Add($"{nameof(ServiceDeskOptions.VisitorGraceMs)} must be within 0..86400000 (was {options.VisitorGraceMs}).");
-        }
-
-        if (options.DefaultAgentNamespace is not ("web" or "app"))
-        {
-            errors.Add($"{nameof(ServiceDeskOptions.DefaultAgentNamespace)} must be 'web' or 'app' (was '{options.DefaultAgentNamespace}').");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

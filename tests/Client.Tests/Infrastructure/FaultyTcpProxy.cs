@@ -18,6 +18,7 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
     private int _nextId;
     private int _accepted;
     private volatile bool _refuse;
+    private volatile bool _blackhole;
 
     public FaultyTcpProxy(IPEndPoint target)
     {
@@ -41,6 +42,13 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
     {
         get => _refuse;
         set => _refuse = value;
+    }
+
+    /// <summary>While true, bytes are swallowed in both directions (a dead peer that keeps the TCP connection open).</summary>
+    public bool Blackhole
+    {
+        get => _blackhole;
+        set => _blackhole = value;
     }
 
     /// <summary>Cuts every open connection at once with a TCP reset, in both directions.</summary>
@@ -129,7 +137,10 @@ public sealed class FaultyTcpProxy : IAsyncDisposable
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                if (!_blackhole)
+                {
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)

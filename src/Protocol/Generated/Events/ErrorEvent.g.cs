@@ -11,7 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Error</summary>
 /// <remarks>
 /// Error reply to a command (or to a frame that could not be read).
-/// Reply to a command that failed, carrying the command's cid when it had a readable one. Also sent (without cid) for frames that are not a valid envelope. The connection stays open unless a CLOSE follows.
+/// Reply to a command that failed, carrying the command's cid when it had a valid one. Also the error for frames that could not be read as a command (malformed JSON, invalid UTF-8, invalid envelope, unknown command; with the cid when one was readable), for rate-limited frames, and the error event of every command whose x-error-reply is not set. The connection stays open unless a CLOSE follows.
 /// Wire event <c>ERROR</c>, delivery: reply. Requirements: SB-CODEC-001, SB-CODEC-013, SB-CODEC-014, SB-ENV-013.
 /// </remarks>
 public sealed partial class ErrorEvent : IServerEvent, IWirePayload

@@ -1,12 +1,12 @@
 using System.Diagnostics.Metrics;
+using Switchboard.ReferenceServer.Diagnostics;
 
 namespace Switchboard.ReferenceServer.ServiceDesk.Domain;
 
-/// <summary>Service-desk instruments on the meter <c>Switchboard.ReferenceServer.ServiceDesk</c>.</summary>
+/// <summary>Service-desk instruments (<c>switchboard.desk.*</c>) on the core's meter
+/// <see cref="SwitchboardMetrics.MeterName"/> (the meter factory hands back the same meter).</summary>
 internal sealed class ServiceDeskMetrics
 {
-    /// <summary>The meter name.</summary>
-    public const string MeterName = "Switchboard.ReferenceServer.ServiceDesk";
 
     private readonly Counter<long> _queued;
     private readonly Counter<long> _grabs;
@@ -19,7 +19,7 @@ internal sealed class ServiceDeskMetrics
     public ServiceDeskMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(SwitchboardMetrics.MeterName);
         _queued = meter.CreateCounter<long>("switchboard.desk.conversations.queued", description: "Conversations that entered the queue.");
         _grabs = meter.CreateCounter<long>("switchboard.desk.grabs", description: "GRAB attempts by outcome (won/lost).");
         _waitSeconds = meter.CreateHistogram<double>("switchboard.desk.queue.wait", unit: "s", description: "Time from REQUEST_SERVICE to the winning GRAB.");

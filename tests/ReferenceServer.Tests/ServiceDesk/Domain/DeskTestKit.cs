@@ -107,8 +107,6 @@ internal sealed class DeskHarness : IDisposable
         Engine = new ServiceDeskEngine(Store, Outbox, Presence, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<ServiceDeskEngine>.Instance);
     }
 
-    public string Directory_ => _directory;
-
     public FakeTimeProvider Time { get; }
 
     public ServiceDeskOptions Options { get; }

@@ -521,6 +521,19 @@ public sealed class ServiceDeskEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Grace_zero_keeps_waiting_conversations_of_offline_visitors()
+    {
+        using var h = new DeskHarness(new ServiceDeskOptions { VisitorGraceMs = 0 });
+        var v = await h.ConnectAsync(DeskHarness.Visitor("v1"));
+        var c = await h.Engine.RequestServiceAsync(v, null, null, null);
+        h.Presence.Disconnect(v.Party);
+        await h.Engine.OnDisconnectedAsync(v);
+        Assert.Equal(0, h.Engine.Scheduler.Count);
+        await h.AdvanceAsync(TimeSpan.FromDays(1));
+        Assert.Equal(DeskConversationState.Waiting, (await h.Engine.GetConversationAsync(c.Id))!.State);
+    }
+
+    [Fact]
     public async Task Visitor_disconnect_does_not_close_an_active_conversation()
     {
         var (a, _, v, c) = await ActiveWithTwoAgentsAsync();

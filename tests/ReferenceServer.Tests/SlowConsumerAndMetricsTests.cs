@@ -1,0 +1,103 @@
+using System.Diagnostics.Metrics;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.ReferenceServer.Diagnostics;
+using Switchboard.ReferenceServer.Messaging;
+using Switchboard.ReferenceServer.Testing;
+
+namespace Switchboard.ReferenceServer.Tests;
+
+public sealed class SlowConsumerAndMetricsTests
+{
+    [Fact]
+    public async Task A_consumer_that_does_not_read_is_closed_with_4499_and_others_are_unaffected()
+    {
+        await using var host = await TestServerHost.StartAsync(o =>
+        {
+            o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "16";
+            o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "1048576";
+        });
+        using var slow = new ClientWebSocket();
+        slow.Options.AddSubProtocol("switchboard.v1.json");
+        await slow.ConnectAsync(host.WebSocketUri("web", host.MintToken("slow")), CancellationToken.None);
+        await using var fast = await host.ConnectAsync("fast");
+
+        var registry = host.Services.GetRequiredService<IConnectionRegistry>();
+        using var http = host.CreateHttpClient(host.MintToken("ops", "admin"));
+        var payload = new string('x', 48 * 1024);
+        var pushes = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (registry.IsOnline("web", "slow") && DateTime.UtcNow < deadline)
+        {
+            var batch = Enumerable.Range(0, 8).Select(_ => http.PostAsJsonAsync("/api/v1/namespaces/web/push", new { topic = "bulk", data = payload }));
+            foreach (var response in await Task.WhenAll(batch))
+            {
+                response.EnsureSuccessStatusCode();
+                response.Dispose();
+            }
+
+            pushes += 8;
+        }
+
+        Assert.False(registry.IsOnline("web", "slow"), "the slow consumer should have been closed");
+        Assert.True(registry.IsOnline("web", "fast"));
+
+        // The slow client eventually reads the close status 4499.
+        var buffer = new byte[64 * 1024];
+        using var readTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await slow.ReceiveAsync(buffer, readTimeout.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+        Assert.Equal((WebSocketCloseStatus)4499, result.CloseStatus);
+
+        // The fast consumer got every push.
+        for (var i = 0; i < pushes; i++)
+        {
+            Assert.Equal("PUSH", (await fast.Client.ReceiveAsync()).Event);
+        }
+    }
+
+    [Fact]
+    public async Task Meter_reports_connections_messages_and_errors()
+    {
+        var measurements = new List<(string Name, long Value, KeyValuePair<string, object?>[] Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SwitchboardMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (measurements)
+            {
+                measurements.Add((instrument.Name, value, tags.ToArray()));
+            }
+        });
+        listener.Start();
+
+        await using var host = await TestServerHost.StartAsync();
+        await using (var session = await host.ConnectAsync("metered"))
+        {
+            await session.Client.RequestAsync("ECHO", new { data = "x" });
+            await session.Client.SendTextAsync("{oops");
+            await session.Client.ReceiveEventAsync("ERROR");
+        }
+
+        listener.RecordObservableInstruments();
+        lock (measurements)
+        {
+            Assert.Contains(measurements, m => m.Name == "switchboard.connections.opened");
+            Assert.Contains(measurements, m => m.Name == "switchboard.messages.received");
+            Assert.Contains(measurements, m => m.Name == "switchboard.messages.sent");
+            Assert.Contains(measurements, m => m.Name == "switchboard.errors" && m.Tags.Any(t => t.Key == "code" && (int)t.Value! == 1001));
+            Assert.Contains(measurements, m => m.Name == "switchboard.send_queue.depth");
+        }
+    }
+}
