@@ -28,15 +28,15 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
     public static void Configure(TestServerOptions o)
     {
         o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "1000";
-        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "6000";
+        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "3000";
         o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = "1500";
         o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "2000";
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "3500";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
-        o.Settings["Switchboard:History:MaxPerStream"] = "300";
+        o.Settings["Switchboard:History:MaxPerStream"] = "150";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.200";
-        o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "64";
-        o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "262144";
+        o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "1024";
+        o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "1048576";
     }
 
     /// <summary>Suite options matching <see cref="Configure"/> for a server.</summary>
@@ -51,7 +51,7 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
         TransferTimeout = TimeSpan.FromMilliseconds(1500),
         ForbiddenOrigin = "https://forbidden.example",
         OriginAllowListConfigured = true,
-        HistoryMaxPerStream = 300,
+        HistoryMaxPerStream = 150,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
         ConversationIdleWarning = TimeSpan.FromMilliseconds(2000),
         ConversationIdleClose = TimeSpan.FromMilliseconds(3500),

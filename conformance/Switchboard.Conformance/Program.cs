@@ -23,7 +23,10 @@ public static class Program
           --max-wait-s <n>                bound for waits derived from advertised values (default 90)
           --transfer-timeout-ms <n>       the server's configured transfer timeout (default 30000)
           --forbidden-origin <origin>     an Origin the server is configured to reject (enables hs.origin-forbidden)
-          --slow-consumer-mib <n>         data pushed to a non-reading client (default 24)
+          --slow-consumer-mib <n>         upper bound of data pushed to a non-reading client (default 24)
+          --history-max-per-stream <n>    the server's history_max_per_stream (enables retention cases when <= 200)
+          --conversation-idle-warning-ms <n> / --conversation-idle-close-ms <n>
+                                          the server's conversation idle periods (enable the idle cases)
           --list                          list the cases and exit
 
         Exit code: 0 = no FAILED case, 1 = at least one FAILED, 2 = usage error or server unreachable.
@@ -87,6 +90,9 @@ public static class Program
             ForbiddenOrigin = a.GetValueOrDefault("forbidden-origin"),
             OriginAllowListConfigured = a.ContainsKey("forbidden-origin"),
             SlowConsumerBudgetBytes = Int(a, "slow-consumer-mib", 24) * 1024 * 1024,
+            HistoryMaxPerStream = a.ContainsKey("history-max-per-stream") ? (int)Int(a, "history-max-per-stream", 0) : null,
+            ConversationIdleWarning = a.ContainsKey("conversation-idle-warning-ms") ? TimeSpan.FromMilliseconds(Int(a, "conversation-idle-warning-ms", 0)) : null,
+            ConversationIdleClose = a.ContainsKey("conversation-idle-close-ms") ? TimeSpan.FromMilliseconds(Int(a, "conversation-idle-close-ms", 0)) : null,
         };
 
         using var cts = new CancellationTokenSource();

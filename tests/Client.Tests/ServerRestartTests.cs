@@ -86,6 +86,7 @@ public sealed class ServerRestartTests : IAsyncLifetime
         var oldEpoch = bob.ConnectInfo!.Epoch;
 
         var port = _server.BaseUri.Port;
+        var oldDirectory = _server.DataDirectory;
         var freshDirectory = Path.Combine(Path.GetTempPath(), "switchboard-client-test-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -105,7 +106,13 @@ public sealed class ServerRestartTests : IAsyncLifetime
         finally
         {
             await bob.StopAsync();
-            await _server.StopAsync();
+            try
+            {
+                Directory.Delete(oldDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

@@ -856,13 +856,19 @@ public sealed class CSharpEmitter
 
     private void EmitReader(CodeWriter w, ObjectSchema o)
     {
-        w.Doc("summary", "Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.");
+        w.Doc("summary", "Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name=\"error\"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.", escape: false);
         w.Open($"internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out {o.Name}? value, ref ReadError error)");
         w.Line("value = null;");
         var required = o.Properties.Where(p => p.Required).ToList();
         if (required.Count > 0)
         {
             w.Line("ulong seen = 0;");
+        }
+
+        var canFail = o.Properties.Any(p => p.Type.Kind != ValueKind.Any);
+        if (canFail)
+        {
+            w.Line("var failedAt = int.MaxValue; // schema index of the reported property error");
         }
 
         foreach (var p in o.Properties)
@@ -874,43 +880,57 @@ public sealed class CSharpEmitter
 
         w.Open("while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)");
         var first = true;
-        foreach (var p in o.Properties)
+        for (var index = 0; index < o.Properties.Count; index++)
         {
+            var p = o.Properties[index];
+            var local = Naming.Local(p.WireName);
             w.Open($"{(first ? "if" : "else if")} (reader.ValueTextEquals({EncName(p)}.EncodedUtf8Bytes))");
             first = false;
             w.Line("reader.Read();");
-            var fail = $"return error.In({Naming.Literal(p.WireName)});";
             var bit = p.Required ? $"1UL << {required.IndexOf(p).ToString(CultureInfo.InvariantCulture)}" : null;
-
-            // SB-ENV-010: null is treated as absent (a required property that is null is missing), unless the schema
-            // allows null. "Any JSON" values keep null as a value.
-            var nullIsAbsent = p.Type.Kind != ValueKind.Any && !p.Type.Nullable;
-            var nullIsValue = p.Type.Kind != ValueKind.Any && p.Type.Nullable;
-            if (nullIsAbsent || nullIsValue)
+            if (p.Type.Kind == ValueKind.Any)
             {
-                w.Open("if (reader.TokenType == JsonTokenType.Null)");
-                w.Line($"{Naming.Local(p.WireName)} = default;");
+                w.Line($"{local} = JsonElement.ParseValue(ref reader);");
                 if (bit is not null)
                 {
-                    w.Line(nullIsAbsent ? $"seen &= ~({bit});" : $"seen |= {bit};");
+                    w.Line($"seen |= {bit};");
                 }
 
                 w.Close();
-                w.Open("else");
+                continue;
             }
 
-            var v = EmitReadValue(w, o, p.Type, MemberName(o, p), fail, 0);
-            w.Line($"{Naming.Local(p.WireName)} = {v};");
+            // SB-ENV-010: null is treated as absent (a required property that is null is missing), unless the schema
+            // allows null.
+            w.Open("if (reader.TokenType == JsonTokenType.Null)");
+            w.Line($"{local} = default;");
+            if (bit is not null)
+            {
+                w.Line(p.Type.Nullable ? $"seen |= {bit};" : $"seen &= ~({bit});");
+            }
+
+            w.Close();
+            w.Open("else");
+            w.Line("var depth = reader.CurrentDepth;");
+            w.Line("var e = default(ReadError);");
+            w.Open($"if ({ValueReaderName(o, p)}(ref reader, out var v, ref e))");
+            w.Line($"{local} = v;");
             if (bit is not null)
             {
                 w.Line($"seen |= {bit};");
             }
 
-            if (nullIsAbsent || nullIsValue)
-            {
-                w.Close();
-            }
-
+            w.Close();
+            w.Open("else");
+            w.Line("WireRead.SkipRest(ref reader, depth);");
+            var i = index.ToString(CultureInfo.InvariantCulture);
+            w.Open($"if ({i} < failedAt)");
+            w.Line($"failedAt = {i};");
+            w.Line("error = e;");
+            w.Line($"error.In({Naming.Literal(p.WireName)});");
+            w.Close();
+            w.Close();
+            w.Close();
             w.Close();
         }
 
@@ -929,13 +949,32 @@ public sealed class CSharpEmitter
 
         w.Close();
         w.Line();
+        var conditions = new List<string>();
         if (required.Count > 0)
         {
             var all = required.Count == 64 ? "ulong.MaxValue" : $"0x{((1UL << required.Count) - 1).ToString("X", CultureInfo.InvariantCulture)}UL";
-            w.Open($"if (seen != {all})");
-            for (var i = 0; i < required.Count; i++)
+            conditions.Add($"seen != {all}");
+        }
+
+        if (canFail)
+        {
+            conditions.Add("failedAt != int.MaxValue");
+        }
+
+        if (conditions.Count > 0)
+        {
+            w.Open($"if ({string.Join(" || ", conditions)})");
+            w.Line("// The first problem in schema order wins: a missing required property or a bad value.");
+            for (var r = 0; r < required.Count; r++)
             {
-                w.Line($"if ((seen & (1UL << {i.ToString(CultureInfo.InvariantCulture)})) == 0) return WireRead.Missing({Naming.Literal(required[i].WireName)}, ref error);");
+                var index = o.Properties.IndexOf(required[r]).ToString(CultureInfo.InvariantCulture);
+                var guard = canFail ? $" && {index} < failedAt" : string.Empty;
+                w.Line($"if ((seen & (1UL << {r.ToString(CultureInfo.InvariantCulture)})) == 0{guard}) return WireRead.Missing({Naming.Literal(required[r].WireName)}, ref error);");
+            }
+
+            if (canFail)
+            {
+                w.Line("return false;");
             }
 
             w.Close();
@@ -953,7 +992,23 @@ public sealed class CSharpEmitter
         w.Line("};");
         w.Line("return true;");
         w.Close();
+
+        // One value reader per property: reads the current token, returns false with the error below the property.
+        foreach (var p in o.Properties.Where(p => p.Type.Kind != ValueKind.Any))
+        {
+            w.Line();
+            var type = CsType(p.Type);
+            var outType = IsValueType(p.Type) ? $"out {type} value" : $"[NotNullWhen(true)] out {type}? value";
+            w.Open($"private static bool {ValueReaderName(o, p)}(ref Utf8JsonReader reader, {outType}, ref ReadError error)");
+            w.Line("value = default;");
+            var v = EmitReadValue(w, o, p.Type, MemberName(o, p), "return false;", 0);
+            w.Line($"value = {v};");
+            w.Line("return true;");
+            w.Close();
+        }
     }
+
+    private static string ValueReaderName(ObjectSchema o, PropertySpec p) => "TryRead" + MemberName(o, p) + "Value";
 
     /// <summary>Emits statements that read the current token; returns the expression holding the value.</summary>
     private string EmitReadValue(CodeWriter w, ObjectSchema o, TypeSpec t, string memberName, string fail, int depth)
@@ -1034,7 +1089,7 @@ public sealed class CSharpEmitter
                 w.Close();
                 w.Line($"var {result} = new List<{CsType(t.Items!)}>();");
                 w.Open("while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)");
-                var item = EmitReadValue(w, o, t.Items!, memberName + "Item", $"error.PushIndex({result}.Count); {fail}", depth + 1);
+                var item = EmitReadValue(w, o, t.Items!, memberName + "Item", $"error.PushIndex({result}.Count);\n{fail}", depth + 1);
                 w.Line($"{result}.Add({item});");
                 w.Close();
                 if (t.MinLength is { } minItems)

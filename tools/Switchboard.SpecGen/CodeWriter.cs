@@ -10,6 +10,16 @@ internal sealed class CodeWriter
 
     public CodeWriter Line(string text = "")
     {
+        if (text.Contains('\n', StringComparison.Ordinal))
+        {
+            foreach (var part in text.Split('\n'))
+            {
+                Line(part);
+            }
+
+            return this;
+        }
+
         if (text.Length > 0)
         {
             _sb.Append(' ', _indent * 4);
@@ -34,6 +44,12 @@ internal sealed class CodeWriter
 
     public CodeWriter Close(string suffix = "")
     {
+        // No blank line right before a closing brace.
+        if (_sb.Length >= 2 && _sb[^1] == '\n' && _sb[^2] == '\n')
+        {
+            _sb.Length--;
+        }
+
         _indent--;
         Line("}" + suffix);
         return this;

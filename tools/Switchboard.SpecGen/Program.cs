@@ -44,7 +44,7 @@ try
 {
     files = Generator.Generate(File.ReadAllText(spec));
 }
-catch (Exception ex) when (ex is InvalidDataException or IOException)
+catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or FormatException)
 {
     Console.Error.WriteLine($"{spec}: {ex.Message}");
     return 2;

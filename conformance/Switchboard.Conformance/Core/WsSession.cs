@@ -652,7 +652,8 @@ public sealed class WsSession : IAsyncDisposable
     {
         try
         {
-            return JsonNode.Parse(text) ?? JsonValue.Create(text);
+            // Depth 32 keeps recorded transcripts writable; deeper frames are recorded as raw text.
+            return JsonNode.Parse(text, null, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 }) ?? JsonValue.Create(text);
         }
         catch (System.Text.Json.JsonException)
         {

@@ -174,8 +174,30 @@ internal static class WireRead
 
     public static bool Missing(string property, ref ReadError error)
     {
+        error = default;
         error.Fail(ErrorCode.MissingField, $"Missing required property '{property}'.");
         return error.In(property);
+    }
+
+    /// <summary>
+    /// After a failed value read, moves the reader to the last token of that value (the value token itself, or the
+    /// EndObject/EndArray of a container at <paramref name="depth"/>), so the enclosing object can be read on.
+    /// </summary>
+    public static void SkipRest(ref Utf8JsonReader reader, int depth)
+    {
+        if (reader.CurrentDepth == depth)
+        {
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+
+            return;
+        }
+
+        while (reader.CurrentDepth > depth && reader.Read())
+        {
+        }
     }
 
     public static bool UnknownEnumValue(ref Utf8JsonReader reader, string allowed, ref ReadError error) =>

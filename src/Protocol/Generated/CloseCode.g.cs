@@ -38,5 +38,4 @@ public enum CloseCode
 
     /// <summary><c>SHUTTING_DOWN</c> (4503, retryable): Server shutting down. Reconnect (another node / later).</summary>
     ShuttingDown = 4503,
-
 }

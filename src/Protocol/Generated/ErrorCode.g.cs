@@ -107,5 +107,4 @@ public enum ErrorCode
 
     /// <summary><c>SHUTTING_DOWN</c> (5004): The server is shutting down and no longer accepts this command. (SB-CLOSE-003)</summary>
     ShuttingDown = 5004,
-
 }

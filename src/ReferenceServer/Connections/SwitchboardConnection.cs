@@ -138,6 +138,10 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         Enqueue(new OutFrame(frame, Control: true), counted: true);
         _queue.Writer.TryComplete();
         DisposeTimers();
+
+        // SB-CLOSE-006 / SB-LIM-004: if the close handshake does not finish in time (e.g. the writer is stuck on a
+        // client that stopped reading), abort the transport.
+        _closeDeadline = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).Abort(), this, CloseHandshakeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             _closedCts.Cancel();
@@ -148,6 +152,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     }
 
     private string _closeReason = string.Empty;
+    private ITimer? _closeDeadline;
 
     private bool Enqueue(OutFrame frame, bool counted)
     {
@@ -519,6 +524,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             }
         }
 
+        _closeDeadline?.Dispose();
         _socket.Dispose();
         _closedCts.Dispose();
         _abortCts.Dispose();

@@ -422,7 +422,8 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                     {
                         if (!CapabilityExtensions.TryReadJson(ref reader, out var e1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("capabilities");
+                            error.PushIndex(l0.Count);
+                            return error.In("capabilities");
                         }
                         l0.Add(e1);
                     }

@@ -117,7 +117,8 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                     {
                         if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("members");
+                            error.PushIndex(l0.Count);
+                            return error.In("members");
                         }
                         l0.Add(o1);
                     }

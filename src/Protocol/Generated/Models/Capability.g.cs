@@ -31,7 +31,6 @@ public enum Capability
     /// <summary>Wire value <c>presence</c>.</summary>
     [JsonStringEnumMemberName("presence")]
     Presence,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="Capability"/>.</summary>

@@ -27,7 +27,6 @@ public enum ConversationCloseReason
     /// <summary>Wire value <c>backend</c>.</summary>
     [JsonStringEnumMemberName("backend")]
     Backend,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="ConversationCloseReason"/>.</summary>

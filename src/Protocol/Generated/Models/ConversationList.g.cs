@@ -57,7 +57,8 @@ public sealed partial class ConversationList
                     {
                         if (!WireRead.StartObject(ref reader, ref error) || !ConversationSummary.TryReadJson(ref reader, out var o1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("conversations");
+                            error.PushIndex(l0.Count);
+                            return error.In("conversations");
                         }
                         l0.Add(o1);
                     }

@@ -23,7 +23,6 @@ public enum ConversationState
     /// <summary>Wire value <c>closed</c>.</summary>
     [JsonStringEnumMemberName("closed")]
     Closed,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="ConversationState"/>.</summary>

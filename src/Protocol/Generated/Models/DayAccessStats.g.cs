@@ -108,7 +108,8 @@ public sealed partial class DayAccessStats
                     {
                         if (!WireRead.StartObject(ref reader, ref error) || !AgentDayAccess.TryReadJson(ref reader, out var o1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("agents");
+                            error.PushIndex(l0.Count);
+                            return error.In("agents");
                         }
                         l0.Add(o1);
                     }

@@ -19,7 +19,6 @@ public enum Namespace
     /// <summary>Wire value <c>app</c>.</summary>
     [JsonStringEnumMemberName("app")]
     App,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="Namespace"/>.</summary>

@@ -82,7 +82,8 @@ public sealed partial class OnlineListResult
                     {
                         if (!WireRead.StartObject(ref reader, ref error) || !OnlineUser.TryReadJson(ref reader, out var o1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("users");
+                            error.PushIndex(l0.Count);
+                            return error.In("users");
                         }
                         l0.Add(o1);
                     }

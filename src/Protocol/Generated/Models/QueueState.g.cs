@@ -23,7 +23,6 @@ public enum QueueState
     /// <summary>Wire value <c>withdrawn</c>.</summary>
     [JsonStringEnumMemberName("withdrawn")]
     Withdrawn,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="QueueState"/>.</summary>

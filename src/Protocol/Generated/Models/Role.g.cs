@@ -27,7 +27,6 @@ public enum Role
     /// <summary>Wire value <c>admin</c>.</summary>
     [JsonStringEnumMemberName("admin")]
     Admin,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="Role"/>.</summary>

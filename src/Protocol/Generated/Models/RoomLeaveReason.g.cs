@@ -19,7 +19,6 @@ public enum RoomLeaveReason
     /// <summary>Wire value <c>disconnected</c>.</summary>
     [JsonStringEnumMemberName("disconnected")]
     Disconnected,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="RoomLeaveReason"/>.</summary>

@@ -19,7 +19,6 @@ public enum TimerKind
     /// <summary>Wire value <c>conversation_idle</c>.</summary>
     [JsonStringEnumMemberName("conversation_idle")]
     ConversationIdle,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="TimerKind"/>.</summary>

@@ -23,7 +23,6 @@ public enum TimerState
     /// <summary>Wire value <c>warning</c>.</summary>
     [JsonStringEnumMemberName("warning")]
     Warning,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="TimerState"/>.</summary>

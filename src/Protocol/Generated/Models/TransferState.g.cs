@@ -19,7 +19,6 @@ public enum TransferState
     /// <summary>Wire value <c>accepted</c>.</summary>
     [JsonStringEnumMemberName("accepted")]
     Accepted,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="TransferState"/>.</summary>

@@ -57,7 +57,8 @@ public sealed partial class WorkOrderList
                     {
                         if (!WireRead.StartObject(ref reader, ref error) || !WorkOrder.TryReadJson(ref reader, out var o1, ref error))
                         {
-                            error.PushIndex(l0.Count); return error.In("work_orders");
+                            error.PushIndex(l0.Count);
+                            return error.In("work_orders");
                         }
                         l0.Add(o1);
                     }

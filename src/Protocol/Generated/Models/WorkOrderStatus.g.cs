@@ -27,7 +27,6 @@ public enum WorkOrderStatus
     /// <summary>Wire value <c>closed</c>.</summary>
     [JsonStringEnumMemberName("closed")]
     Closed,
-
 }
 
 /// <summary>Wire-string mapping for <see cref="WorkOrderStatus"/>.</summary>

@@ -478,10 +478,9 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             var pending = await _store.ListPendingTransfersAsync(conversationId, cancellationToken).ConfigureAwait(false);
             if (pending.Count > 0)
             {
-                throw new DeskException(DeskErrorCode.TransferAlreadyPending, $"Transfer {pending[0].Id} of this conversation is pending.")
+                throw new DeskException(DeskErrorCode.TransferAlreadyPending, $"Conversation {conversationId} already has a pending transfer ({pending[0].Id}).")
                 {
                     ConversationId = conversationId,
-                    TransferId = pending[0].Id,
                 };
             }
 

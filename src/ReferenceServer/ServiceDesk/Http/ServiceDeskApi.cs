@@ -40,7 +40,7 @@ internal static class ServiceDeskApi
     private static async Task<IResult> GetDayAccessAsync(string? date, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
         var day = engine.Today();
-        if (date is not null)
+        if (!string.IsNullOrEmpty(date))
         {
             if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
             {
@@ -86,6 +86,8 @@ internal static class ServiceDeskApi
 
     private static async Task<IResult> ListWorkOrdersAsync(string? assignee, string? status, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
+        assignee = string.IsNullOrEmpty(assignee) ? null : assignee;
+        status = string.IsNullOrEmpty(status) ? null : status;
         if (status is not null && !WorkOrderStatuses.IsValid(status))
         {
             throw BadRequest(ErrorCode.InvalidField, "status must be open, in_progress, resolved or closed.", "$.status");
@@ -136,7 +138,7 @@ internal static class ServiceDeskApi
     private static async Task<IResult> ListConversationsAsync(string? state, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
         DeskConversationState? filter = null;
-        if (state is not null)
+        if (!string.IsNullOrEmpty(state))
         {
             filter = state switch
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Switchboard.ReferenceServer.Testing;
 
 namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Integration;
@@ -221,26 +222,59 @@ public sealed class ServiceDeskFlowTests
     }
 
     [Fact]
+    public async Task Waiting_conversation_is_withdrawn_when_the_visitor_stays_away_past_the_grace()
+    {
+        await using var host = await TestServerHost.StartAsync(o => o.Settings["Switchboard:ServiceDesk:VisitorGraceMs"] = "200");
+        await using var agent = await host.AgentAsync("g-agent");
+        string id;
+        await using (var visitor = await host.VisitorAsync("g-v"))
+        {
+            id = await RequestServiceAsync(visitor);
+        }
+
+        var withdrawn = await agent.WaitForAsync("QIANGDAN", e => e.For(id) && e.GetString("state") == "withdrawn");
+        Assert.Null(withdrawn.AgentId());
+        await using var back = await host.VisitorAsync("g-v");
+        var closed = await back.WaitForAsync("CONVERSATION", e => e.For(id) && e.GetString("state") == "closed");
+        Assert.Equal("visitor", closed.GetString("reason"));
+        Assert.Equal("CONVERSATION", (await back.Client.RequestAsync("REQUEST_SERVICE", new { })).Event);
+    }
+
+    [Fact]
     public async Task Idle_conversation_gets_a_TIMER_warning_then_closes_with_reason_idle()
     {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await TestServerHost.StartAsync(o =>
         {
-            o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "300";
-            o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "900";
+            o.TimeProvider = time;
+            o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "3600000";
+            o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "7200000";
         });
         await using var agent = await host.AgentAsync("i-agent");
         await using var visitor = await host.VisitorAsync("i-v");
         var id = await RequestServiceAsync(visitor);
         await GrabAsync(agent, id);
 
+        time.Advance(TimeSpan.FromSeconds(200));
+        await visitor.Client.RequestAsync("SEND_MESSAGE", new { conversation_id = id, data = "still here" }); // restarts both periods
+        time.Advance(TimeSpan.FromSeconds(200));
+        await agent.SettleAsync();
+        Assert.Empty(agent.Received("TIMER"));
+
+        time.Advance(TimeSpan.FromSeconds(40)); // 240 s without activity
         foreach (var party in new[] { agent, visitor })
         {
             var warning = await party.WaitForAsync("TIMER", e => e.For(id));
-            Assert.Equal(("conversation_idle", "warning"), (warning.GetString("kind"), warning.GetString("state")));
-            Assert.InRange(warning.GetInt64("remaining_ms"), 1, 600);
+            Assert.Equal(("conversation_idle", "warning", 60_000L), (warning.GetString("kind"), warning.GetString("state"), warning.GetInt64("remaining_ms")));
+        }
+
+        time.Advance(TimeSpan.FromSeconds(60)); // 300 s without activity
+        foreach (var party in new[] { agent, visitor })
+        {
             var closed = await party.WaitForAsync("CONVERSATION", e => e.For(id) && e.GetString("state") == "closed");
             Assert.Equal("idle", closed.GetString("reason"));
-            Assert.True(party.IndexOf(warning) < party.IndexOf(closed));
+            Assert.True(party.IndexOf(party.Received("TIMER")[0]) < party.IndexOf(closed));
+            Assert.Single(party.Received("TIMER"));
         }
     }
 

@@ -107,6 +107,38 @@ public sealed class ServiceDeskTransferTests
     }
 
     [Fact]
+    public async Task Target_leaving_fails_the_transfer_with_4004_and_closing_fails_it_with_4009()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        await using var alice = await host.AgentAsync("f-alice");
+        await using var carol = await host.AgentAsync("f-carol");
+        await using var visitor = await host.VisitorAsync("f-v");
+        var id = await ActiveConversationAsync(alice, visitor);
+
+        string first;
+        await using (var bob = await host.AgentAsync("f-bob"))
+        {
+            first = (await alice.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "f-bob" })).GetString("transfer_id")!;
+            await bob.WaitForAsync("RTRANSFER", e => e.GetString("transfer_id") == first);
+        }
+
+        var offline = await alice.WaitForAsync("TRANSFER_ERROR", e => e.GetString("transfer_id") == first);
+        Assert.Equal((4004L, id), (offline.GetInt64("code"), offline.GetString("conversation_id")));
+
+        var second = (await alice.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "f-carol" })).GetString("transfer_id")!;
+        await carol.WaitForAsync("RTRANSFER", e => e.GetString("transfer_id") == second);
+        await visitor.Client.RequestAsync("CLOSE_CONVERSATION", new { conversation_id = id });
+        foreach (var party in new[] { alice, carol })
+        {
+            var failed = await party.WaitForAsync("TRANSFER_ERROR", e => e.GetString("transfer_id") == second);
+            Assert.Equal((4009L, "CONVERSATION_CLOSED"), (failed.GetInt64("code"), failed.GetString("error")));
+        }
+
+        var late = await carol.Client.RequestAsync("ACCEPT_TRANSFER", new { transfer_id = second });
+        Assert.Equal(("ERROR", 4006L), (late.Event, late.GetInt64("code")));
+    }
+
+    [Fact]
     public async Task Timeout_on_the_server_clock_sends_TRANSFER_ERROR_4007_to_both_and_accept_then_fails()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
