@@ -56,6 +56,14 @@ await using var handlers = new HandlerSet
     client.On<RoomLeaveEvent>(e => Console.WriteLine($"[{e.Room}] {e.User.Name} left ({e.Reason.ToWireString()})")),
     client.On<OnlineEvent>(e => Console.WriteLine($"* {e.User.Name} is {(e.Online ? "online" : "offline")}")),
     client.On<PushEvent>(p => Console.WriteLine($"[push {p.Topic}] {p.Data.GetRawText()}")),
+
+    // Visitor side of the service desk (connect with --role visitor): /service, then /say.
+    client.On<ConversationEvent>(c =>
+    {
+        Visitor.ConversationId = c.State == ConversationState.Closed ? null : c.ConversationId;
+        Console.WriteLine($"[service] {c.State.ToWireString()}" + (c.Agent is { } a ? $" with {a.Name}" : string.Empty) + (c.Position is { } p ? $", position {p}" : string.Empty));
+    }),
+    client.On<NewMessageEvent>(m => Console.WriteLine($"[service {m.User.Name}] {m.Data}")),
 };
 
 try
@@ -104,7 +112,14 @@ static async Task HandleAsync(SwitchboardClient client, string line, Cancellatio
         case null:
             return;
         case "/help":
-            Console.WriteLine("/online | /join <room> | /leave <room> | /room <room> <text> | /pm <user> <text> | /pmapp <user> <text> | /echo <text> | /quit | <text> = to everyone");
+            Console.WriteLine("/online | /join <room> | /leave <room> | /room <room> <text> | /pm <user> <text> | /pmapp <user> <text> | /echo <text> | /service [topic] | /say <text> | /quit | <text> = to everyone");
+            return;
+        case "/service":
+            var conversation = await client.RequestServiceAsync(topic: parts.Length >= 2 ? line[9..] : null, cancellationToken: ct);
+            Visitor.ConversationId = conversation.ConversationId;
+            return;
+        case "/say" when parts.Length >= 2 && Visitor.ConversationId is { } conversationId:
+            await client.SendMessageAsync(conversationId, line[5..], ct);
             return;
         case "/online":
             var list = await client.GetOnlineListAsync(cancellationToken: ct);
@@ -139,4 +154,10 @@ static async Task HandleAsync(SwitchboardClient client, string line, Cancellatio
             await client.SendGroupMessageAsync(line, includeSelf: false, cancellationToken: ct);
             return;
     }
+}
+
+/// <summary>The visitor's current conversation (service desk).</summary>
+internal static class Visitor
+{
+    public static volatile string? ConversationId;
 }

@@ -537,7 +537,7 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             _epoch = connect.Epoch;
         }
 
-        Log.Connected(_logger, connect.User.Id, connect.Namespace.ToString(), connect.ClientId, connect.Epoch, connect.Seq, connect.Recovered, connect.Missed);
+        Log.Connected(_logger, connect.User.Id, connect.Namespace.ToWireString(), connect.ClientId, connect.Epoch, connect.Seq, connect.Recovered, connect.Missed);
         ScheduleTokenRefresh(connection, connection.Token, null);
         connection.Maintenance = Task.Run(() => MaintainAsync(connection), CancellationToken.None);
         var signal = default(TaskCompletionSource<ActiveConnection>);
@@ -581,7 +581,6 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             var close = await ReceiveLoopAsync(current).ConfigureAwait(false);
             await TearDownAsync(current, close).ConfigureAwait(false);
             LastClose = close;
-            Log.ConnectionLost(_logger, close.Code, close.Reason, close.Retryable);
             bool stop;
             lock (_gate)
             {
@@ -592,6 +591,8 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             {
                 return;
             }
+
+            Log.ConnectionLost(_logger, close.Code, close.Reason, close.Retryable);
 
             if (!_options.Reconnect.Enabled || _options.Reconnect.MaxAttempts == 0 || !CanRetry(close))
             {
@@ -1100,7 +1101,7 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
     }
 
     private string RedactedUrl(string? epoch, long since) =>
-        $"{_options.Url}/{_options.Namespace}" + (epoch is null ? string.Empty : $"?since={since}&epoch={epoch}");
+        $"{_options.Url!.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{_options.Namespace}" + (epoch is null ? string.Empty : $"?since={since}&epoch={epoch}");
 
     private static SwitchboardCloseInfo FromCloseEvent(CloseEvent closeEvent) =>
         new((CloseCode)closeEvent.Code, closeEvent.Reason, closeEvent.Retryable);

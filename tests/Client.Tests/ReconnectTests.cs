@@ -6,7 +6,7 @@ namespace Switchboard.Client.Tests;
 
 /// <summary>Reconnect and resume through a fault-injecting TCP proxy in front of the real reference server.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class ReconnectTests(ServerFixture fixture)
+public sealed class ReconnectTests(ServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private IPEndPoint ServerEndPoint => new(IPAddress.Loopback, fixture.Server.BaseUri.Port);
 
@@ -64,6 +64,11 @@ public sealed class ReconnectTests(ServerFixture fixture)
         }
 
         await consumer.WaitAsync(TimeSpan.FromSeconds(30));
+        foreach (var e in logs.Entries)
+        {
+            output.WriteLine($"{e.At:HH:mm:ss.fff} {e.Id.Name} {e.Message}");
+        }
+
         Assert.Equal(Enumerable.Range(0, total).Select(i => "m" + i), received);
         Assert.Equal(4, Volatile.Read(ref reconnecting));
         Assert.True(proxy.AcceptedConnections >= 5);

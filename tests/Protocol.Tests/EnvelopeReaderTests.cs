@@ -188,6 +188,30 @@ public sealed class EnvelopeReaderTests
         AssertError(json, ErrorCode.InvalidField, path);
     }
 
+    [Theory]
+    [InlineData("""{"command":"SEND_PRIVATE_MESSAGE","request":{"data":5}}""", ErrorCode.MissingField, "$.request.to")]
+    [InlineData("""{"command":"SEND_PRIVATE_MESSAGE","request":{"data":5,"to":7}}""", ErrorCode.InvalidField, "$.request.to")]
+    [InlineData("""{"command":"SEND_PRIVATE_MESSAGE","request":{"namespace":"x","data":"hi","to":"d"}}""", ErrorCode.InvalidField, "$.request.namespace")]
+    [InlineData("""{"command":"SEND_PRIVATE_MESSAGE","request":{"namespace":{"deep":[1,{"x":2}]},"data":[[],{}],"to":"d"}}""", ErrorCode.InvalidField, "$.request.data")]
+    [InlineData("""{"request":{"namespace":"x","to":"d"},"command":"SEND_PRIVATE_MESSAGE"}""", ErrorCode.MissingField, "$.request.data")]
+    public void PayloadErrorsAreReportedInSchemaOrder(string json, ErrorCode code, string path)
+    {
+        AssertError(json, code, path);
+    }
+
+    [Fact]
+    public void NestedErrorsAreReportedInSchemaOrderToo()
+    {
+        var json = """{"event":"ROOM_STATE","response":{"members":[{"role":"king","id":"b","name":"B"}],"seq":0,"recovered":true,"missed":0,"room":5}}""";
+        Assert.False(EnvelopeReader.TryReadEvent(Encoding.UTF8.GetBytes(json), out _, out var error));
+        Assert.Equal(new ProtocolError(ErrorCode.InvalidField, error.Message, "$.response.room"), error);
+
+        json = """{"event":"ROOM_STATE","response":{"room":"r","members":[{"role":"king","name":7}],"seq":0,"recovered":true,"missed":0}}""";
+        Assert.False(EnvelopeReader.TryReadEvent(Encoding.UTF8.GetBytes(json), out _, out error));
+        Assert.Equal(ErrorCode.MissingField, error.Code);
+        Assert.Equal("$.response.members[0].id", error.Path);
+    }
+
     [Fact]
     public void OversizedIs1006()
     {

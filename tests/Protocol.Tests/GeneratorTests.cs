@@ -58,6 +58,7 @@ public sealed class GeneratorTests
     [InlineData("x-direction: client-to-server", "x-direction: sideways", "x-direction 'sideways'")]
     [InlineData("x-errors: [BAD_THING]", "x-errors: [NOPE]", "unknown error name 'NOPE'")]
     [InlineData("x-delivery: durable", "x-delivery: sometimes", "'sometimes' is not durable")]
+    [InlineData("    Item:\n", "    ErrorCode:\n", "reserved")]
     public void RejectsSpecsThatBreakTheConventions(string find, string replace, string message)
     {
         var yaml = Mini.Replace(find, replace, StringComparison.Ordinal);

@@ -116,8 +116,14 @@ public sealed class CSharpEmitter
         w.Open("public enum ErrorCode");
         foreach (var c in _spec.ErrorCodes)
         {
-            var req = c.Requirement is null ? string.Empty : $" ({c.Requirement})";
-            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}): {Naming.DocText(c.Summary ?? c.Name)}{req}", escape: false);
+            var req = c.Requirement is null ? string.Empty : $" Requirement: {c.Requirement}.";
+            var text = Naming.DocText(c.Summary ?? c.Name).TrimEnd();
+            if (!text.EndsWith('.'))
+            {
+                text += ".";
+            }
+
+            w.Doc("summary", $"<c>{c.Name}</c> ({c.Code}): {text}{req}", escape: false);
             w.Line($"{Naming.Pascal(c.Name)} = {c.Code.ToString(CultureInfo.InvariantCulture)},");
             w.Line();
         }
@@ -967,7 +973,7 @@ public sealed class CSharpEmitter
             w.Line("// The first problem in schema order wins: a missing required property or a bad value.");
             for (var r = 0; r < required.Count; r++)
             {
-                var index = o.Properties.IndexOf(required[r]).ToString(CultureInfo.InvariantCulture);
+                var index = o.Properties.ToList().IndexOf(required[r]).ToString(CultureInfo.InvariantCulture);
                 var guard = canFail ? $" && {index} < failedAt" : string.Empty;
                 w.Line($"if ((seen & (1UL << {r.ToString(CultureInfo.InvariantCulture)})) == 0{guard}) return WireRead.Missing({Naming.Literal(required[r].WireName)}, ref error);");
             }

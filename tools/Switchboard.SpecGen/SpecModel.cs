@@ -245,6 +245,14 @@ public sealed class ProtocolSpec
         // Pass 1: aliases need to be known before properties are resolved.
         var schemaNodes = rawSchemas.Select(kv => (kv.Key, Node: kv.Value as JsonObject
             ?? throw Err($"$.components.schemas.{kv.Key}", "must be an object"))).ToList();
+        foreach (var (name, _) in schemaNodes)
+        {
+            if (ReservedTypeNames.Contains(name) || (name.EndsWith("Extensions", StringComparison.Ordinal) && rawSchemas.ContainsKey(name[..^"Extensions".Length])))
+            {
+                throw Err($"$.components.schemas.{name}", "the name is reserved for a generated or hand-written type of Switchboard.Protocol");
+            }
+        }
+
         var schemas = new Dictionary<string, SchemaSpec>(StringComparer.Ordinal);
         var order = new List<SchemaSpec>();
         var loader = new SchemaLoader(schemaNodes.ToDictionary(x => x.Key, x => x.Node, StringComparer.Ordinal));
@@ -581,6 +589,14 @@ public sealed class ProtocolSpec
             };
         }
     }
+
+    /// <summary>Type names in namespace Switchboard.Protocol that schemas must not take.</summary>
+    private static readonly HashSet<string> ReservedTypeNames = new(StringComparer.Ordinal)
+    {
+        "EventNames", "CommandNames", "ErrorCode", "ErrorCodes", "CloseCode", "CloseCodes", "CommandMetadata", "EventMetadata",
+        "SwitchboardJsonContext", "CommandDescriptor", "EventDescriptor", "DeliveryClass", "ErrorReplies", "SwitchboardException",
+        "IServerEvent", "IClientCommand",
+    };
 
     private static string RefName(string reference, string path)
     {

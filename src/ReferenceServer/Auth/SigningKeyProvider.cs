@@ -20,9 +20,9 @@ public sealed class SigningKeyProvider
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(dataDirectory);
-        if (!string.IsNullOrEmpty(options.Value.Auth.SigningKey))
+        if (options.Value.EffectiveSigningKey is { } configured)
         {
-            KeyText = options.Value.Auth.SigningKey;
+            KeyText = configured;
             Source = "configuration (Switchboard:Auth:SigningKey)";
         }
         else

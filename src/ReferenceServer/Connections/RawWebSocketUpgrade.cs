@@ -55,6 +55,18 @@ internal static class RawWebSocketUpgrade
     }
 }
 
+/// <summary>
+/// Lets the connection's writer batch the frames it drains from its queue into as few transport writes as possible:
+/// between <see cref="BeginCoalescing"/> and <see cref="EndCoalescingAsync"/>, frame writes are buffered (up to
+/// 64 KiB at a time) instead of being written and flushed one by one.
+/// </summary>
+internal interface IWriteCoalescer
+{
+    void BeginCoalescing();
+
+    ValueTask EndCoalescingAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>Gives the receive loop the real type of each data message, in order.</summary>
 internal interface IFrameTypeSource
 {
@@ -67,9 +79,14 @@ internal interface IFrameTypeSource
 /// (opcode 1) as binary (opcode 2), recording the original type. Payload bytes, control frames, continuation frames
 /// and the write direction are untouched.
 /// </summary>
-internal sealed class OpcodeRewritingStream(Stream inner) : Stream, IFrameTypeSource
+internal sealed class OpcodeRewritingStream(Stream inner) : Stream, IFrameTypeSource, IWriteCoalescer
 {
+    private const int CoalesceLimit = 64 * 1024;
     private readonly ConcurrentQueue<bool> _types = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private byte[] _pending = [];
+    private int _pendingCount;
+    private volatile bool _coalescing;
     private State _state = State.Byte0;
     private bool _masked;
     private int _counter;
@@ -196,15 +213,77 @@ internal sealed class OpcodeRewritingStream(Stream inner) : Stream, IFrameTypeSo
         }
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+    public void BeginCoalescing() => _coalescing = true;
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
+    public async ValueTask EndCoalescingAsync(CancellationToken cancellationToken)
+    {
+        _coalescing = false;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushPendingLockedAsync(cancellationToken).ConfigureAwait(false);
+            await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_coalescing && buffer.Length < CoalesceLimit)
+            {
+                if (_pendingCount + buffer.Length > CoalesceLimit)
+                {
+                    await FlushPendingLockedAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+                if (_pending.Length < CoalesceLimit)
+                {
+                    _pending = System.Buffers.ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+                }
 
-    public override void Flush() => inner.Flush();
+                buffer.Span.CopyTo(_pending.AsSpan(_pendingCount));
+                _pendingCount += buffer.Length;
+                return;
+            }
+
+            await FlushPendingLockedAsync(cancellationToken).ConfigureAwait(false);
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask FlushPendingLockedAsync(CancellationToken cancellationToken)
+    {
+        if (_pendingCount > 0)
+        {
+            var count = _pendingCount;
+            _pendingCount = 0;
+            await inner.WriteAsync(_pending.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _coalescing ? Task.CompletedTask : inner.FlushAsync(cancellationToken);
+
+    public override void Flush()
+    {
+        if (!_coalescing)
+        {
+            inner.Flush();
+        }
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -215,10 +294,29 @@ internal sealed class OpcodeRewritingStream(Stream inner) : Stream, IFrameTypeSo
         if (disposing)
         {
             inner.Dispose();
+            ReturnPending();
         }
 
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        ReturnPending();
+    }
+
+    private void ReturnPending()
+    {
+        if (_writeLock.Wait(0))
+        {
+            if (_pending.Length > 0)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_pending);
+                _pending = [];
+            }
+
+            _writeLock.Release();
+        }
+    }
 }

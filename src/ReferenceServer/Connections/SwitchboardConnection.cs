@@ -35,11 +35,13 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     private Task? _writerTask;
 
     private readonly IFrameTypeSource? _frameTypes;
+    private readonly IWriteCoalescer? _coalescer;
 
     public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns, IFrameTypeSource? frameTypes = null)
     {
         _socket = socket;
         _frameTypes = frameTypes;
+        _coalescer = frameTypes as IWriteCoalescer;
         _services = services;
         ClientId = clientId;
         User = user;
@@ -190,24 +192,19 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                // Drain everything queued in one go (coalescing: no channel wait between frames).
-                while (reader.TryRead(out var frame))
+                // Drain everything queued in one go; with a coalescing transport the frames leave in as few writes
+                // (and one flush) as possible.
+                _coalescer?.BeginCoalescing();
+                try
                 {
-                    Interlocked.Decrement(ref _queuedFrames);
-                    Interlocked.Add(ref _queuedBytes, -frame.Data.Length);
-                    _services.Metrics.QueueChanged(-1);
-                    if (_discardQueued && !frame.Control)
+                    await DrainQueueAsync(reader, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (_coalescer is not null)
                     {
-                        continue;
+                        await _coalescer.EndCoalescingAsync(ct).ConfigureAwait(false);
                     }
-
-                    if (_services.Faults.IsEnabled && !await _services.Faults.OnSendAsync(this, frame.Data, ct).ConfigureAwait(false))
-                    {
-                        continue;
-                    }
-
-                    await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, ct).ConfigureAwait(false);
-                    _services.Metrics.MessageSent(frame.Data.Length);
                 }
             }
 
@@ -230,6 +227,28 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             {
                 _services.Metrics.QueueChanged(-1);
             }
+        }
+    }
+
+    private async ValueTask DrainQueueAsync(ChannelReader<OutFrame> reader, CancellationToken ct)
+    {
+        while (reader.TryRead(out var frame))
+        {
+            Interlocked.Decrement(ref _queuedFrames);
+            Interlocked.Add(ref _queuedBytes, -frame.Data.Length);
+            _services.Metrics.QueueChanged(-1);
+            if (_discardQueued && !frame.Control)
+            {
+                continue;
+            }
+
+            if (_services.Faults.IsEnabled && !await _services.Faults.OnSendAsync(this, frame.Data, ct).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, ct).ConfigureAwait(false);
+            _services.Metrics.MessageSent(frame.Data.Length);
         }
     }
 

@@ -32,6 +32,15 @@ public sealed class SwitchboardOptions
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
 
+    /// <summary>
+    /// Alias of <see cref="AuthOptions.SigningKey"/> (PROTOCOL.md section 4.3 names <c>Switchboard:SigningKey</c>);
+    /// used when <c>Switchboard:Auth:SigningKey</c> is not set. Defaults to none.
+    /// </summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>The signing key in effect: <c>Auth:SigningKey</c>, else the <see cref="SigningKey"/> alias, else null.</summary>
+    internal string? EffectiveSigningKey => !string.IsNullOrEmpty(Auth.SigningKey) ? Auth.SigningKey : string.IsNullOrEmpty(SigningKey) ? null : SigningKey;
+
     /// <summary>Token/signing options (<c>Switchboard:Auth</c>).</summary>
     [Required]
     [ValidateObjectMembers]
@@ -162,7 +171,7 @@ internal sealed class SwitchboardOptionsConsistencyValidator : IValidateOptions<
             failures.Add("Switchboard:KeepAlive:IdleTimeoutMs must be greater than PingIntervalMs.");
         }
 
-        if (options.Auth.SigningKey is { } key && System.Text.Encoding.UTF8.GetByteCount(key) < 32)
+        if (options.EffectiveSigningKey is { } key && System.Text.Encoding.UTF8.GetByteCount(key) < 32)
         {
             failures.Add("Switchboard:Auth:SigningKey must be at least 32 bytes of UTF-8.");
         }

@@ -110,9 +110,9 @@ public static class Eventually
 /// <summary>Collects log entries (event ids) for assertions.</summary>
 public sealed class ListLoggerFactory : ILoggerFactory, ILoggerProvider
 {
-    private readonly List<(LogLevel Level, EventId Id, string Message)> _entries = [];
+    private readonly List<(LogLevel Level, EventId Id, string Message, DateTime At)> _entries = [];
 
-    public IReadOnlyList<(LogLevel Level, EventId Id, string Message)> Entries
+    public IReadOnlyList<(LogLevel Level, EventId Id, string Message, DateTime At)> Entries
     {
         get
         {
@@ -146,7 +146,7 @@ public sealed class ListLoggerFactory : ILoggerFactory, ILoggerProvider
         {
             lock (owner._entries)
             {
-                owner._entries.Add((logLevel, eventId, formatter(state, exception)));
+                owner._entries.Add((logLevel, eventId, formatter(state, exception), DateTime.UtcNow));
             }
         }
     }

@@ -64,11 +64,12 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out CreateWorkOrderCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_title = default;
         string? p_body = default;
         string? p_assignee = default;
@@ -85,12 +86,23 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTitleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("title");
+                        p_title = v;
+                        seen |= 1UL << 0;
                     }
-                    p_title = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("title");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
@@ -103,12 +115,23 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadBodyValue(ref reader, out var v, ref e))
                     {
-                        return error.In("body");
+                        p_body = v;
+                        seen |= 1UL << 1;
                     }
-                    p_body = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("body");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
@@ -120,11 +143,22 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, AssigneePattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAssigneeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("assignee");
+                        p_assignee = v;
                     }
-                    p_assignee = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("assignee");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -136,11 +170,22 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else
@@ -150,10 +195,12 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("title", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("body", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("title", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("body", ref error);
+            return false;
         }
 
         value = new CreateWorkOrderCommand
@@ -163,6 +210,50 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
             Assignee = p_assignee,
             ConversationId = p_conversation_id,
         };
+        return true;
+    }
+
+    private static bool TryReadTitleValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadBodyValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAssigneeValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, AssigneePattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 

@@ -51,10 +51,11 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out GetOnlineListCommand? value, ref ReadError error)
     {
         value = null;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         bool? p_subscribe = default;
         bool? p_full_list = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -68,11 +69,22 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadSubscribeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("subscribe");
+                        p_subscribe = v;
                     }
-                    p_subscribe = b0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("subscribe");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_full_list.EncodedUtf8Bytes))
@@ -84,11 +96,22 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadFullListValue(ref reader, out var v, ref e))
                     {
-                        return error.In("full_list");
+                        p_full_list = v;
                     }
-                    p_full_list = b0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("full_list");
+                        }
+                    }
                 }
             }
             else
@@ -98,11 +121,39 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
             }
         }
 
+        if (failedAt != int.MaxValue)
+        {
+            // The first problem in schema order wins: a missing required property or a bad value.
+            return false;
+        }
+
         value = new GetOnlineListCommand
         {
             Subscribe = p_subscribe,
             FullList = p_full_list,
         };
+        return true;
+    }
+
+    private static bool TryReadSubscribeValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
+        return true;
+    }
+
+    private static bool TryReadFullListValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
         return true;
     }
 }

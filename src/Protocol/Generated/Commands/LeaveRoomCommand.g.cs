@@ -39,11 +39,12 @@ public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out LeaveRoomCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_room = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -57,12 +58,23 @@ public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room");
+                        p_room = v;
+                        seen |= 1UL << 0;
                     }
-                    p_room = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("room");
+                        }
+                    }
                 }
             }
             else
@@ -72,15 +84,28 @@ public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
             }
         }
 
-        if (seen != 0x1UL)
+        if (seen != 0x1UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("room", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("room", ref error);
+            return false;
         }
 
         value = new LeaveRoomCommand
         {
             Room = p_room!,
         };
+        return true;
+    }
+
+    private static bool TryReadRoomValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

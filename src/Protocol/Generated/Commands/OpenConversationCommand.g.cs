@@ -42,10 +42,11 @@ public sealed partial class OpenConversationCommand : IClientCommand, IWirePaylo
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out OpenConversationCommand? value, ref ReadError error)
     {
         value = null;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_conversation_id = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -58,11 +59,22 @@ public sealed partial class OpenConversationCommand : IClientCommand, IWirePaylo
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else
@@ -72,10 +84,27 @@ public sealed partial class OpenConversationCommand : IClientCommand, IWirePaylo
             }
         }
 
+        if (failedAt != int.MaxValue)
+        {
+            // The first problem in schema order wins: a missing required property or a bad value.
+            return false;
+        }
+
         value = new OpenConversationCommand
         {
             ConversationId = p_conversation_id,
         };
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

@@ -39,11 +39,12 @@ public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out ReceivedCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         long p_seq = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -57,12 +58,23 @@ public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadSeqValue(ref reader, out var v, ref e))
                     {
-                        return error.In("seq");
+                        p_seq = v;
+                        seen |= 1UL << 0;
                     }
-                    p_seq = n0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("seq");
+                        }
+                    }
                 }
             }
             else
@@ -72,15 +84,28 @@ public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
             }
         }
 
-        if (seen != 0x1UL)
+        if (seen != 0x1UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("seq", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("seq", ref error);
+            return false;
         }
 
         value = new ReceivedCommand
         {
             Seq = p_seq,
         };
+        return true;
+    }
+
+    private static bool TryReadSeqValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

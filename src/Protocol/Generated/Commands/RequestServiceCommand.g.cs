@@ -51,10 +51,11 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RequestServiceCommand? value, ref ReadError error)
     {
         value = null;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_topic = default;
         string? p_data = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -68,11 +69,22 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTopicValue(ref reader, out var v, ref e))
                     {
-                        return error.In("topic");
+                        p_topic = v;
                     }
-                    p_topic = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("topic");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
@@ -84,11 +96,22 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDataValue(ref reader, out var v, ref e))
                     {
-                        return error.In("data");
+                        p_data = v;
                     }
-                    p_data = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("data");
+                        }
+                    }
                 }
             }
             else
@@ -98,11 +121,39 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
             }
         }
 
+        if (failedAt != int.MaxValue)
+        {
+            // The first problem in schema order wins: a missing required property or a bad value.
+            return false;
+        }
+
         value = new RequestServiceCommand
         {
             Topic = p_topic,
             Data = p_data,
         };
+        return true;
+    }
+
+    private static bool TryReadTopicValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadDataValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

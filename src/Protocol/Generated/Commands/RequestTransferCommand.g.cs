@@ -54,11 +54,12 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RequestTransferCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_conversation_id = default;
         string? p_to = default;
         string? p_note = default;
@@ -74,12 +75,23 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_conversation_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
@@ -92,12 +104,23 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadToValue(ref reader, out var v, ref e))
                     {
-                        return error.In("to");
+                        p_to = v;
+                        seen |= 1UL << 1;
                     }
-                    p_to = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("to");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_note.EncodedUtf8Bytes))
@@ -109,11 +132,22 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 500L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNoteValue(ref reader, out var v, ref e))
                     {
-                        return error.In("note");
+                        p_note = v;
                     }
-                    p_note = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("note");
+                        }
+                    }
                 }
             }
             else
@@ -123,10 +157,12 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("conversation_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("to", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("conversation_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("to", ref error);
+            return false;
         }
 
         value = new RequestTransferCommand
@@ -135,6 +171,39 @@ public sealed partial class RequestTransferCommand : IClientCommand, IWirePayloa
             To = p_to!,
             Note = p_note,
         };
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadToValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadNoteValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 500L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

@@ -48,11 +48,12 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out SetTimerCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         long p_delay_ms = default;
         string? p_label = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -67,12 +68,23 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error) || !WireRead.Maximum(n0, 86400000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDelayMsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("delay_ms");
+                        p_delay_ms = v;
+                        seen |= 1UL << 0;
                     }
-                    p_delay_ms = n0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("delay_ms");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
@@ -84,11 +96,22 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadLabelValue(ref reader, out var v, ref e))
                     {
-                        return error.In("label");
+                        p_label = v;
                     }
-                    p_label = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("label");
+                        }
+                    }
                 }
             }
             else
@@ -98,9 +121,11 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
             }
         }
 
-        if (seen != 0x1UL)
+        if (seen != 0x1UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("delay_ms", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("delay_ms", ref error);
+            return false;
         }
 
         value = new SetTimerCommand
@@ -108,6 +133,28 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
             DelayMs = p_delay_ms,
             Label = p_label,
         };
+        return true;
+    }
+
+    private static bool TryReadDelayMsValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error) || !WireRead.Maximum(n0, 86400000L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadLabelValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

@@ -54,11 +54,12 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out UpdateWorkOrderCommand? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_work_order_id = default;
         WorkOrderStatus p_status = default;
         string? p_comment = default;
@@ -74,12 +75,23 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadWorkOrderIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("work_order_id");
+                        p_work_order_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_work_order_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("work_order_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
@@ -92,12 +104,23 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStatusValue(ref reader, out var v, ref e))
                     {
-                        return error.In("status");
+                        p_status = v;
+                        seen |= 1UL << 1;
                     }
-                    p_status = e0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("status");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
@@ -109,11 +132,22 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 2000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommentValue(ref reader, out var v, ref e))
                     {
-                        return error.In("comment");
+                        p_comment = v;
                     }
-                    p_comment = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("comment");
+                        }
+                    }
                 }
             }
             else
@@ -123,10 +157,12 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("work_order_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("status", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("work_order_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("status", ref error);
+            return false;
         }
 
         value = new UpdateWorkOrderCommand
@@ -135,6 +171,39 @@ public sealed partial class UpdateWorkOrderCommand : IClientCommand, IWirePayloa
             Status = p_status,
             Comment = p_comment,
         };
+        return true;
+    }
+
+    private static bool TryReadWorkOrderIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadStatusValue(ref Utf8JsonReader reader, out WorkOrderStatus value, ref ReadError error)
+    {
+        value = default;
+        if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadCommentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 2000L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

@@ -51,11 +51,12 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out CloseEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         int p_code = default;
         string? p_reason = default;
         bool p_retryable = default;
@@ -71,12 +72,23 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 4999L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCodeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("code");
+                        p_code = v;
+                        seen |= 1UL << 0;
                     }
-                    p_code = n0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("code");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
@@ -89,12 +101,23 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadReasonValue(ref reader, out var v, ref e))
                     {
-                        return error.In("reason");
+                        p_reason = v;
+                        seen |= 1UL << 1;
                     }
-                    p_reason = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("reason");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_retryable.EncodedUtf8Bytes))
@@ -107,12 +130,23 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRetryableValue(ref reader, out var v, ref e))
                     {
-                        return error.In("retryable");
+                        p_retryable = v;
+                        seen |= 1UL << 2;
                     }
-                    p_retryable = b0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("retryable");
+                        }
+                    }
                 }
             }
             else
@@ -122,11 +156,13 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x7UL)
+        if (seen != 0x7UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("code", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("reason", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("retryable", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("code", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("reason", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("retryable", ref error);
+            return false;
         }
 
         value = new CloseEvent
@@ -135,6 +171,39 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
             Reason = p_reason!,
             Retryable = p_retryable,
         };
+        return true;
+    }
+
+    private static bool TryReadCodeValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 4999L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadReasonValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRetryableValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
         return true;
     }
 }

@@ -129,11 +129,12 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out ConnectEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_client_id = default;
         UserRef? p_user = default;
         Namespace p_namespace = default;
@@ -161,12 +162,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadClientIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("client_id");
+                        p_client_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_client_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("client_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
@@ -179,12 +191,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadUserValue(ref reader, out var v, ref e))
                     {
-                        return error.In("user");
+                        p_user = v;
+                        seen |= 1UL << 1;
                     }
-                    p_user = o0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("user");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
@@ -197,12 +220,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
                     {
-                        return error.In("namespace");
+                        p_namespace = v;
+                        seen |= 1UL << 2;
                     }
-                    p_namespace = e0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("namespace");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_protocol.EncodedUtf8Bytes))
@@ -215,12 +249,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadProtocolValue(ref reader, out var v, ref e))
                     {
-                        return error.In("protocol");
+                        p_protocol = v;
+                        seen |= 1UL << 3;
                     }
-                    p_protocol = s0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("protocol");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_server.EncodedUtf8Bytes))
@@ -233,12 +278,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadServerValue(ref reader, out var v, ref e))
                     {
-                        return error.In("server");
+                        p_server = v;
+                        seen |= 1UL << 4;
                     }
-                    p_server = s0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("server");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_epoch.EncodedUtf8Bytes))
@@ -251,12 +307,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadEpochValue(ref reader, out var v, ref e))
                     {
-                        return error.In("epoch");
+                        p_epoch = v;
+                        seen |= 1UL << 5;
                     }
-                    p_epoch = s0;
-                    seen |= 1UL << 5;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("epoch");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
@@ -269,12 +336,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadSeqValue(ref reader, out var v, ref e))
                     {
-                        return error.In("seq");
+                        p_seq = v;
+                        seen |= 1UL << 6;
                     }
-                    p_seq = n0;
-                    seen |= 1UL << 6;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("seq");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
@@ -287,12 +365,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRecoveredValue(ref reader, out var v, ref e))
                     {
-                        return error.In("recovered");
+                        p_recovered = v;
+                        seen |= 1UL << 7;
                     }
-                    p_recovered = b0;
-                    seen |= 1UL << 7;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (7 < failedAt)
+                        {
+                            failedAt = 7;
+                            error = e;
+                            error.In("recovered");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
@@ -305,12 +394,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMissedValue(ref reader, out var v, ref e))
                     {
-                        return error.In("missed");
+                        p_missed = v;
+                        seen |= 1UL << 8;
                     }
-                    p_missed = n0;
-                    seen |= 1UL << 8;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (8 < failedAt)
+                        {
+                            failedAt = 8;
+                            error = e;
+                            error.In("missed");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_ping_interval_ms.EncodedUtf8Bytes))
@@ -323,12 +423,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadPingIntervalMsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("ping_interval_ms");
+                        p_ping_interval_ms = v;
+                        seen |= 1UL << 9;
                     }
-                    p_ping_interval_ms = n0;
-                    seen |= 1UL << 9;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (9 < failedAt)
+                        {
+                            failedAt = 9;
+                            error = e;
+                            error.In("ping_interval_ms");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_idle_timeout_ms.EncodedUtf8Bytes))
@@ -341,12 +452,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadIdleTimeoutMsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("idle_timeout_ms");
+                        p_idle_timeout_ms = v;
+                        seen |= 1UL << 10;
                     }
-                    p_idle_timeout_ms = n0;
-                    seen |= 1UL << 10;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (10 < failedAt)
+                        {
+                            failedAt = 10;
+                            error = e;
+                            error.In("idle_timeout_ms");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_max_message_bytes.EncodedUtf8Bytes))
@@ -359,12 +481,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMaxMessageBytesValue(ref reader, out var v, ref e))
                     {
-                        return error.In("max_message_bytes");
+                        p_max_message_bytes = v;
+                        seen |= 1UL << 11;
                     }
-                    p_max_message_bytes = n0;
-                    seen |= 1UL << 11;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (11 < failedAt)
+                        {
+                            failedAt = 11;
+                            error = e;
+                            error.In("max_message_bytes");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_rate_limit_per_second.EncodedUtf8Bytes))
@@ -377,12 +510,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRateLimitPerSecondValue(ref reader, out var v, ref e))
                     {
-                        return error.In("rate_limit_per_second");
+                        p_rate_limit_per_second = v;
+                        seen |= 1UL << 12;
                     }
-                    p_rate_limit_per_second = n0;
-                    seen |= 1UL << 12;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (12 < failedAt)
+                        {
+                            failedAt = 12;
+                            error = e;
+                            error.In("rate_limit_per_second");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_rate_limit_burst.EncodedUtf8Bytes))
@@ -395,12 +539,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRateLimitBurstValue(ref reader, out var v, ref e))
                     {
-                        return error.In("rate_limit_burst");
+                        p_rate_limit_burst = v;
+                        seen |= 1UL << 13;
                     }
-                    p_rate_limit_burst = n0;
-                    seen |= 1UL << 13;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (13 < failedAt)
+                        {
+                            failedAt = 13;
+                            error = e;
+                            error.In("rate_limit_burst");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_capabilities.EncodedUtf8Bytes))
@@ -413,22 +568,23 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartArray(ref reader, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCapabilitiesValue(ref reader, out var v, ref e))
                     {
-                        return error.In("capabilities");
+                        p_capabilities = v;
+                        seen |= 1UL << 14;
                     }
-                    var l0 = new List<Capability>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    else
                     {
-                        if (!CapabilityExtensions.TryReadJson(ref reader, out var e1, ref error))
+                        WireRead.SkipRest(ref reader, depth);
+                        if (14 < failedAt)
                         {
-                            error.PushIndex(l0.Count);
-                            return error.In("capabilities");
+                            failedAt = 14;
+                            error = e;
+                            error.In("capabilities");
                         }
-                        l0.Add(e1);
                     }
-                    p_capabilities = l0;
-                    seen |= 1UL << 14;
                 }
             }
             else
@@ -438,23 +594,25 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x7FFFUL)
+        if (seen != 0x7FFFUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("client_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("user", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("namespace", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("protocol", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("server", ref error);
-            if ((seen & (1UL << 5)) == 0) return WireRead.Missing("epoch", ref error);
-            if ((seen & (1UL << 6)) == 0) return WireRead.Missing("seq", ref error);
-            if ((seen & (1UL << 7)) == 0) return WireRead.Missing("recovered", ref error);
-            if ((seen & (1UL << 8)) == 0) return WireRead.Missing("missed", ref error);
-            if ((seen & (1UL << 9)) == 0) return WireRead.Missing("ping_interval_ms", ref error);
-            if ((seen & (1UL << 10)) == 0) return WireRead.Missing("idle_timeout_ms", ref error);
-            if ((seen & (1UL << 11)) == 0) return WireRead.Missing("max_message_bytes", ref error);
-            if ((seen & (1UL << 12)) == 0) return WireRead.Missing("rate_limit_per_second", ref error);
-            if ((seen & (1UL << 13)) == 0) return WireRead.Missing("rate_limit_burst", ref error);
-            if ((seen & (1UL << 14)) == 0) return WireRead.Missing("capabilities", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("client_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("user", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("namespace", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("protocol", ref error);
+            if ((seen & (1UL << 4)) == 0 && 4 < failedAt) return WireRead.Missing("server", ref error);
+            if ((seen & (1UL << 5)) == 0 && 5 < failedAt) return WireRead.Missing("epoch", ref error);
+            if ((seen & (1UL << 6)) == 0 && 6 < failedAt) return WireRead.Missing("seq", ref error);
+            if ((seen & (1UL << 7)) == 0 && 7 < failedAt) return WireRead.Missing("recovered", ref error);
+            if ((seen & (1UL << 8)) == 0 && 8 < failedAt) return WireRead.Missing("missed", ref error);
+            if ((seen & (1UL << 9)) == 0 && 9 < failedAt) return WireRead.Missing("ping_interval_ms", ref error);
+            if ((seen & (1UL << 10)) == 0 && 10 < failedAt) return WireRead.Missing("idle_timeout_ms", ref error);
+            if ((seen & (1UL << 11)) == 0 && 11 < failedAt) return WireRead.Missing("max_message_bytes", ref error);
+            if ((seen & (1UL << 12)) == 0 && 12 < failedAt) return WireRead.Missing("rate_limit_per_second", ref error);
+            if ((seen & (1UL << 13)) == 0 && 13 < failedAt) return WireRead.Missing("rate_limit_burst", ref error);
+            if ((seen & (1UL << 14)) == 0 && 14 < failedAt) return WireRead.Missing("capabilities", ref error);
+            return false;
         }
 
         value = new ConnectEvent
@@ -475,6 +633,181 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             RateLimitBurst = p_rate_limit_burst,
             Capabilities = p_capabilities!,
         };
+        return true;
+    }
+
+    private static bool TryReadClientIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadUserValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadNamespaceValue(ref Utf8JsonReader reader, out Namespace value, ref ReadError error)
+    {
+        value = default;
+        if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadProtocolValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadServerValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadEpochValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadSeqValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadRecoveredValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
+        return true;
+    }
+
+    private static bool TryReadMissedValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadPingIntervalMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadIdleTimeoutMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadMaxMessageBytesValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadRateLimitPerSecondValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadRateLimitBurstValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadCapabilitiesValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out IReadOnlyList<Capability>? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartArray(ref reader, ref error))
+        {
+            return false;
+        }
+        var l0 = new List<Capability>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (!CapabilityExtensions.TryReadJson(ref reader, out var e1, ref error))
+            {
+                error.PushIndex(l0.Count);
+                return false;
+            }
+            l0.Add(e1);
+        }
+        value = l0;
         return true;
     }
 }

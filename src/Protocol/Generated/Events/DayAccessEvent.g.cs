@@ -52,11 +52,12 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out DayAccessEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_date = default;
         int p_count = default;
         int p_total = default;
@@ -72,12 +73,23 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, DatePattern(), "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDateValue(ref reader, out var v, ref e))
                     {
-                        return error.In("date");
+                        p_date = v;
+                        seen |= 1UL << 0;
                     }
-                    p_date = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("date");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_count.EncodedUtf8Bytes))
@@ -90,12 +102,23 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCountValue(ref reader, out var v, ref e))
                     {
-                        return error.In("count");
+                        p_count = v;
+                        seen |= 1UL << 1;
                     }
-                    p_count = n0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("count");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_total.EncodedUtf8Bytes))
@@ -108,12 +131,23 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTotalValue(ref reader, out var v, ref e))
                     {
-                        return error.In("total");
+                        p_total = v;
+                        seen |= 1UL << 2;
                     }
-                    p_total = n0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("total");
+                        }
+                    }
                 }
             }
             else
@@ -123,11 +157,13 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x7UL)
+        if (seen != 0x7UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("date", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("count", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("total", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("date", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("count", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("total", ref error);
+            return false;
         }
 
         value = new DayAccessEvent
@@ -136,6 +172,39 @@ public sealed partial class DayAccessEvent : IServerEvent, IWirePayload
             Count = p_count,
             Total = p_total,
         };
+        return true;
+    }
+
+    private static bool TryReadDateValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, DatePattern(), "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCountValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadTotalValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 

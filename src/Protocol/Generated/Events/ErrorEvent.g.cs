@@ -69,11 +69,12 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out ErrorEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         int p_code = default;
         string? p_error = default;
         string? p_message = default;
@@ -91,12 +92,23 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCodeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("code");
+                        p_code = v;
+                        seen |= 1UL << 0;
                     }
-                    p_code = n0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("code");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
@@ -109,12 +121,23 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadErrorValue(ref reader, out var v, ref e))
                     {
-                        return error.In("error");
+                        p_error = v;
+                        seen |= 1UL << 1;
                     }
-                    p_error = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("error");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_message.EncodedUtf8Bytes))
@@ -127,12 +150,23 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMessageValue(ref reader, out var v, ref e))
                     {
-                        return error.In("message");
+                        p_message = v;
+                        seen |= 1UL << 2;
                     }
-                    p_message = s0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("message");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
@@ -144,11 +178,22 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadPathValue(ref reader, out var v, ref e))
                     {
-                        return error.In("path");
+                        p_path = v;
                     }
-                    p_path = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("path");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_command.EncodedUtf8Bytes))
@@ -160,11 +205,22 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommandValue(ref reader, out var v, ref e))
                     {
-                        return error.In("command");
+                        p_command = v;
                     }
-                    p_command = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("command");
+                        }
+                    }
                 }
             }
             else
@@ -174,11 +230,13 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x7UL)
+        if (seen != 0x7UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("code", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("error", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("message", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("code", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("error", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("message", ref error);
+            return false;
         }
 
         value = new ErrorEvent
@@ -189,6 +247,61 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
             Path = p_path,
             Command = p_command,
         };
+        return true;
+    }
+
+    private static bool TryReadCodeValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadErrorValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadMessageValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadPathValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCommandValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

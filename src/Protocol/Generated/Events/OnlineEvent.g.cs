@@ -64,11 +64,12 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out OnlineEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         UserRef? p_user = default;
         Namespace p_namespace = default;
         bool p_online = default;
@@ -86,12 +87,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadUserValue(ref reader, out var v, ref e))
                     {
-                        return error.In("user");
+                        p_user = v;
+                        seen |= 1UL << 0;
                     }
-                    p_user = o0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("user");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
@@ -104,12 +116,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
                     {
-                        return error.In("namespace");
+                        p_namespace = v;
+                        seen |= 1UL << 1;
                     }
-                    p_namespace = e0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("namespace");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_online.EncodedUtf8Bytes))
@@ -122,12 +145,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadOnlineValue(ref reader, out var v, ref e))
                     {
-                        return error.In("online");
+                        p_online = v;
+                        seen |= 1UL << 2;
                     }
-                    p_online = b0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("online");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
@@ -140,12 +174,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConnectionsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("connections");
+                        p_connections = v;
+                        seen |= 1UL << 3;
                     }
-                    p_connections = n0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("connections");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -158,12 +203,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 4;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -173,13 +229,15 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("user", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("namespace", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("online", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("connections", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("user", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("namespace", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("online", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("connections", ref error);
+            if ((seen & (1UL << 4)) == 0 && 4 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new OnlineEvent
@@ -190,6 +248,61 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
             Connections = p_connections,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadUserValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadNamespaceValue(ref Utf8JsonReader reader, out Namespace value, ref ReadError error)
+    {
+        value = default;
+        if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadOnlineValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
+        return true;
+    }
+
+    private static bool TryReadConnectionsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

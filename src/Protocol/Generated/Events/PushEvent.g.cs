@@ -67,11 +67,12 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out PushEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_message_id = default;
         string? p_topic = default;
         string? p_room = default;
@@ -89,12 +90,23 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("message_id");
+                        p_message_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_message_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("message_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
@@ -107,12 +119,23 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTopicValue(ref reader, out var v, ref e))
                     {
-                        return error.In("topic");
+                        p_topic = v;
+                        seen |= 1UL << 1;
                     }
-                    p_topic = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("topic");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
@@ -124,18 +147,28 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room");
+                        p_room = v;
                     }
-                    p_room = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("room");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                var a0 = JsonElement.ParseValue(ref reader);
-                p_data = a0;
+                p_data = JsonElement.ParseValue(ref reader);
                 seen |= 1UL << 2;
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -148,12 +181,23 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 3;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -163,12 +207,14 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0xFUL)
+        if (seen != 0xFUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("message_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("topic", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("data", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("message_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("topic", ref error);
+            if ((seen & (1UL << 2)) == 0 && 3 < failedAt) return WireRead.Missing("data", ref error);
+            if ((seen & (1UL << 3)) == 0 && 4 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new PushEvent
@@ -179,6 +225,50 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
             Data = p_data,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadMessageIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadTopicValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRoomValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

@@ -83,11 +83,12 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out QiangdanEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_conversation_id = default;
         UserRef? p_visitor = default;
         string? p_topic = default;
@@ -107,12 +108,23 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_conversation_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
@@ -125,12 +137,23 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadVisitorValue(ref reader, out var v, ref e))
                     {
-                        return error.In("visitor");
+                        p_visitor = v;
+                        seen |= 1UL << 1;
                     }
-                    p_visitor = o0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("visitor");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
@@ -142,11 +165,22 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTopicValue(ref reader, out var v, ref e))
                     {
-                        return error.In("topic");
+                        p_topic = v;
                     }
-                    p_topic = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("topic");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
@@ -159,12 +193,23 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!QueueStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStateValue(ref reader, out var v, ref e))
                     {
-                        return error.In("state");
+                        p_state = v;
+                        seen |= 1UL << 2;
                     }
-                    p_state = e0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("state");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_agent.EncodedUtf8Bytes))
@@ -176,11 +221,22 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAgentValue(ref reader, out var v, ref e))
                     {
-                        return error.In("agent");
+                        p_agent = v;
                     }
-                    p_agent = o0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("agent");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_queued_at.EncodedUtf8Bytes))
@@ -193,12 +249,23 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadQueuedAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("queued_at");
+                        p_queued_at = v;
+                        seen |= 1UL << 3;
                     }
-                    p_queued_at = t0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("queued_at");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -211,12 +278,23 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 4;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -226,13 +304,15 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("conversation_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("visitor", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("state", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("queued_at", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("conversation_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("visitor", ref error);
+            if ((seen & (1UL << 2)) == 0 && 3 < failedAt) return WireRead.Missing("state", ref error);
+            if ((seen & (1UL << 3)) == 0 && 5 < failedAt) return WireRead.Missing("queued_at", ref error);
+            if ((seen & (1UL << 4)) == 0 && 6 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new QiangdanEvent
@@ -245,6 +325,83 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
             QueuedAt = p_queued_at,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadVisitorValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadTopicValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadStateValue(ref Utf8JsonReader reader, out QueueState value, ref ReadError error)
+    {
+        value = default;
+        if (!QueueStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadAgentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadQueuedAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

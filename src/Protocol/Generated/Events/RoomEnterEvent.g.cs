@@ -52,11 +52,12 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RoomEnterEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_room = default;
         UserRef? p_user = default;
         DateTimeOffset p_at = default;
@@ -72,12 +73,23 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room");
+                        p_room = v;
+                        seen |= 1UL << 0;
                     }
-                    p_room = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("room");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
@@ -90,12 +102,23 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadUserValue(ref reader, out var v, ref e))
                     {
-                        return error.In("user");
+                        p_user = v;
+                        seen |= 1UL << 1;
                     }
-                    p_user = o0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("user");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -108,12 +131,23 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 2;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -123,11 +157,13 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x7UL)
+        if (seen != 0x7UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("room", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("user", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("room", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("user", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new RoomEnterEvent
@@ -136,6 +172,39 @@ public sealed partial class RoomEnterEvent : IServerEvent, IWirePayload
             User = p_user!,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadRoomValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadUserValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

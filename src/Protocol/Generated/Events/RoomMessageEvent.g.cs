@@ -70,11 +70,12 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RoomMessageEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_message_id = default;
         string? p_room = default;
         long p_room_seq = default;
@@ -93,12 +94,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("message_id");
+                        p_message_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_message_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("message_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
@@ -111,12 +123,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room");
+                        p_room = v;
+                        seen |= 1UL << 1;
                     }
-                    p_room = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("room");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_room_seq.EncodedUtf8Bytes))
@@ -129,12 +152,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomSeqValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room_seq");
+                        p_room_seq = v;
+                        seen |= 1UL << 2;
                     }
-                    p_room_seq = n0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("room_seq");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
@@ -147,12 +181,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadUserValue(ref reader, out var v, ref e))
                     {
-                        return error.In("user");
+                        p_user = v;
+                        seen |= 1UL << 3;
                     }
-                    p_user = o0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("user");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
@@ -165,12 +210,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDataValue(ref reader, out var v, ref e))
                     {
-                        return error.In("data");
+                        p_data = v;
+                        seen |= 1UL << 4;
                     }
-                    p_data = s0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("data");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -183,12 +239,23 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 5;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 5;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -198,14 +265,16 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x3FUL)
+        if (seen != 0x3FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("message_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("room", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("room_seq", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("user", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("data", ref error);
-            if ((seen & (1UL << 5)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("message_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("room", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("room_seq", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("user", ref error);
+            if ((seen & (1UL << 4)) == 0 && 4 < failedAt) return WireRead.Missing("data", ref error);
+            if ((seen & (1UL << 5)) == 0 && 5 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new RoomMessageEvent
@@ -217,6 +286,72 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
             Data = p_data!,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadMessageIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRoomValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRoomSeqValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadUserValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadDataValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

@@ -68,11 +68,12 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RoomStateEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_room = default;
         IReadOnlyList<UserRef>? p_members = default;
         long p_seq = default;
@@ -90,12 +91,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoomValue(ref reader, out var v, ref e))
                     {
-                        return error.In("room");
+                        p_room = v;
+                        seen |= 1UL << 0;
                     }
-                    p_room = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("room");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_members.EncodedUtf8Bytes))
@@ -108,22 +120,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartArray(ref reader, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMembersValue(ref reader, out var v, ref e))
                     {
-                        return error.In("members");
+                        p_members = v;
+                        seen |= 1UL << 1;
                     }
-                    var l0 = new List<UserRef>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    else
                     {
-                        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o1, ref error))
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
                         {
-                            error.PushIndex(l0.Count);
-                            return error.In("members");
+                            failedAt = 1;
+                            error = e;
+                            error.In("members");
                         }
-                        l0.Add(o1);
                     }
-                    p_members = l0;
-                    seen |= 1UL << 1;
                 }
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
@@ -136,12 +149,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadSeqValue(ref reader, out var v, ref e))
                     {
-                        return error.In("seq");
+                        p_seq = v;
+                        seen |= 1UL << 2;
                     }
-                    p_seq = n0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("seq");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
@@ -154,12 +178,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Boolean(ref reader, out var b0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRecoveredValue(ref reader, out var v, ref e))
                     {
-                        return error.In("recovered");
+                        p_recovered = v;
+                        seen |= 1UL << 3;
                     }
-                    p_recovered = b0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("recovered");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
@@ -172,12 +207,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMissedValue(ref reader, out var v, ref e))
                     {
-                        return error.In("missed");
+                        p_missed = v;
+                        seen |= 1UL << 4;
                     }
-                    p_missed = n0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("missed");
+                        }
+                    }
                 }
             }
             else
@@ -187,13 +233,15 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("room", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("members", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("seq", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("recovered", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("missed", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("room", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("members", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("seq", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("recovered", ref error);
+            if ((seen & (1UL << 4)) == 0 && 4 < failedAt) return WireRead.Missing("missed", ref error);
+            return false;
         }
 
         value = new RoomStateEvent
@@ -204,6 +252,71 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
             Recovered = p_recovered,
             Missed = p_missed,
         };
+        return true;
+    }
+
+    private static bool TryReadRoomValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadMembersValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out IReadOnlyList<UserRef>? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartArray(ref reader, ref error))
+        {
+            return false;
+        }
+        var l0 = new List<UserRef>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o1, ref error))
+            {
+                error.PushIndex(l0.Count);
+                return false;
+            }
+            l0.Add(o1);
+        }
+        value = l0;
+        return true;
+    }
+
+    private static bool TryReadSeqValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadRecoveredValue(ref Utf8JsonReader reader, out bool value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Boolean(ref reader, out var b0, ref error))
+        {
+            return false;
+        }
+        value = b0;
+        return true;
+    }
+
+    private static bool TryReadMissedValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

@@ -74,11 +74,12 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RtransferEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_transfer_id = default;
         string? p_conversation_id = default;
         UserRef? p_from = default;
@@ -97,12 +98,23 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTransferIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("transfer_id");
+                        p_transfer_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_transfer_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("transfer_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -115,12 +127,23 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
+                        seen |= 1UL << 1;
                     }
-                    p_conversation_id = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_from.EncodedUtf8Bytes))
@@ -133,12 +156,23 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadFromValue(ref reader, out var v, ref e))
                     {
-                        return error.In("from");
+                        p_from = v;
+                        seen |= 1UL << 2;
                     }
-                    p_from = o0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("from");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
@@ -151,12 +185,23 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadVisitorValue(ref reader, out var v, ref e))
                     {
-                        return error.In("visitor");
+                        p_visitor = v;
+                        seen |= 1UL << 3;
                     }
-                    p_visitor = o0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("visitor");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_note.EncodedUtf8Bytes))
@@ -168,11 +213,22 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNoteValue(ref reader, out var v, ref e))
                     {
-                        return error.In("note");
+                        p_note = v;
                     }
-                    p_note = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("note");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_expires_at.EncodedUtf8Bytes))
@@ -185,12 +241,23 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadExpiresAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("expires_at");
+                        p_expires_at = v;
+                        seen |= 1UL << 4;
                     }
-                    p_expires_at = t0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("expires_at");
+                        }
+                    }
                 }
             }
             else
@@ -200,13 +267,15 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("transfer_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("conversation_id", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("from", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("visitor", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("expires_at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("transfer_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("conversation_id", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("from", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("visitor", ref error);
+            if ((seen & (1UL << 4)) == 0 && 5 < failedAt) return WireRead.Missing("expires_at", ref error);
+            return false;
         }
 
         value = new RtransferEvent
@@ -218,6 +287,72 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
             Note = p_note,
             ExpiresAt = p_expires_at,
         };
+        return true;
+    }
+
+    private static bool TryReadTransferIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadFromValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadVisitorValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadNoteValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadExpiresAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

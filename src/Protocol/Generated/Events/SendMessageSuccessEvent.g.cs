@@ -63,11 +63,12 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out SendMessageSuccessEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_message_id = default;
         DateTimeOffset p_at = default;
         long? p_seq = default;
@@ -84,12 +85,23 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("message_id");
+                        p_message_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_message_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("message_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -102,12 +114,23 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 1;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
@@ -119,11 +142,22 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadSeqValue(ref reader, out var v, ref e))
                     {
-                        return error.In("seq");
+                        p_seq = v;
                     }
-                    p_seq = n0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("seq");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -135,11 +169,22 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else
@@ -149,10 +194,12 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("message_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("message_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new SendMessageSuccessEvent
@@ -162,6 +209,50 @@ public sealed partial class SendMessageSuccessEvent : IServerEvent, IWirePayload
             Seq = p_seq,
             ConversationId = p_conversation_id,
         };
+        return true;
+    }
+
+    private static bool TryReadMessageIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
+        return true;
+    }
+
+    private static bool TryReadSeqValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

@@ -81,11 +81,12 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out TimerEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_timer_id = default;
         TimerKind p_kind = default;
         TimerState p_state = default;
@@ -105,12 +106,23 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTimerIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("timer_id");
+                        p_timer_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_timer_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("timer_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_kind.EncodedUtf8Bytes))
@@ -123,12 +135,23 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!TimerKindExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadKindValue(ref reader, out var v, ref e))
                     {
-                        return error.In("kind");
+                        p_kind = v;
+                        seen |= 1UL << 1;
                     }
-                    p_kind = e0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("kind");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
@@ -141,12 +164,23 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!TimerStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStateValue(ref reader, out var v, ref e))
                     {
-                        return error.In("state");
+                        p_state = v;
+                        seen |= 1UL << 2;
                     }
-                    p_state = e0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("state");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
@@ -158,11 +192,22 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadLabelValue(ref reader, out var v, ref e))
                     {
-                        return error.In("label");
+                        p_label = v;
                     }
-                    p_label = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("label");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -174,11 +219,22 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_fires_at.EncodedUtf8Bytes))
@@ -191,12 +247,23 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadFiresAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("fires_at");
+                        p_fires_at = v;
+                        seen |= 1UL << 3;
                     }
-                    p_fires_at = t0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("fires_at");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_remaining_ms.EncodedUtf8Bytes))
@@ -209,12 +276,23 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRemainingMsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("remaining_ms");
+                        p_remaining_ms = v;
+                        seen |= 1UL << 4;
                     }
-                    p_remaining_ms = n0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("remaining_ms");
+                        }
+                    }
                 }
             }
             else
@@ -224,13 +302,15 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("timer_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("kind", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("state", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("fires_at", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("remaining_ms", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("timer_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("kind", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("state", ref error);
+            if ((seen & (1UL << 3)) == 0 && 5 < failedAt) return WireRead.Missing("fires_at", ref error);
+            if ((seen & (1UL << 4)) == 0 && 6 < failedAt) return WireRead.Missing("remaining_ms", ref error);
+            return false;
         }
 
         value = new TimerEvent
@@ -243,6 +323,83 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
             FiresAt = p_fires_at,
             RemainingMs = p_remaining_ms,
         };
+        return true;
+    }
+
+    private static bool TryReadTimerIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadKindValue(ref Utf8JsonReader reader, out TimerKind value, ref ReadError error)
+    {
+        value = default;
+        if (!TimerKindExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadStateValue(ref Utf8JsonReader reader, out TimerState value, ref ReadError error)
+    {
+        value = default;
+        if (!TimerStateExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadLabelValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadFiresAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
+        return true;
+    }
+
+    private static bool TryReadRemainingMsValue(ref Utf8JsonReader reader, out long value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int64(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

@@ -98,11 +98,12 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out WomsgEvent? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_work_order_id = default;
         string? p_title = default;
         string? p_body = default;
@@ -124,12 +125,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadWorkOrderIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("work_order_id");
+                        p_work_order_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_work_order_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("work_order_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
@@ -142,12 +154,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTitleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("title");
+                        p_title = v;
+                        seen |= 1UL << 1;
                     }
-                    p_title = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("title");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
@@ -160,12 +183,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadBodyValue(ref reader, out var v, ref e))
                     {
-                        return error.In("body");
+                        p_body = v;
+                        seen |= 1UL << 2;
                     }
-                    p_body = s0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("body");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
@@ -178,12 +212,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStatusValue(ref reader, out var v, ref e))
                     {
-                        return error.In("status");
+                        p_status = v;
+                        seen |= 1UL << 3;
                     }
-                    p_status = e0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("status");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
@@ -195,11 +240,22 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAssigneeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("assignee");
+                        p_assignee = v;
                     }
-                    p_assignee = o0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("assignee");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_created_by.EncodedUtf8Bytes))
@@ -212,12 +268,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCreatedByValue(ref reader, out var v, ref e))
                     {
-                        return error.In("created_by");
+                        p_created_by = v;
+                        seen |= 1UL << 4;
                     }
-                    p_created_by = o0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("created_by");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -229,11 +296,22 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
@@ -245,11 +323,22 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommentValue(ref reader, out var v, ref e))
                     {
-                        return error.In("comment");
+                        p_comment = v;
                     }
-                    p_comment = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (7 < failedAt)
+                        {
+                            failedAt = 7;
+                            error = e;
+                            error.In("comment");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
@@ -262,12 +351,23 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
                 }
                 else
                 {
-                    if (!WireRead.DateTime(ref reader, out var t0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAtValue(ref reader, out var v, ref e))
                     {
-                        return error.In("at");
+                        p_at = v;
+                        seen |= 1UL << 5;
                     }
-                    p_at = t0;
-                    seen |= 1UL << 5;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (8 < failedAt)
+                        {
+                            failedAt = 8;
+                            error = e;
+                            error.In("at");
+                        }
+                    }
                 }
             }
             else
@@ -277,14 +377,16 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
             }
         }
 
-        if (seen != 0x3FUL)
+        if (seen != 0x3FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("work_order_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("title", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("body", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("status", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("created_by", ref error);
-            if ((seen & (1UL << 5)) == 0) return WireRead.Missing("at", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("work_order_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("title", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("body", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("status", ref error);
+            if ((seen & (1UL << 4)) == 0 && 5 < failedAt) return WireRead.Missing("created_by", ref error);
+            if ((seen & (1UL << 5)) == 0 && 8 < failedAt) return WireRead.Missing("at", ref error);
+            return false;
         }
 
         value = new WomsgEvent
@@ -299,6 +401,105 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
             Comment = p_comment,
             At = p_at,
         };
+        return true;
+    }
+
+    private static bool TryReadWorkOrderIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadTitleValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadBodyValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadStatusValue(ref Utf8JsonReader reader, out WorkOrderStatus value, ref ReadError error)
+    {
+        value = default;
+        if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadAssigneeValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadCreatedByValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCommentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAtValue(ref Utf8JsonReader reader, out DateTimeOffset value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.DateTime(ref reader, out var t0, ref error))
+        {
+            return false;
+        }
+        value = t0;
         return true;
     }
 }

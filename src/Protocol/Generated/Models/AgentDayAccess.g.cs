@@ -32,11 +32,12 @@ public sealed partial class AgentDayAccess
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out AgentDayAccess? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         UserRef? p_agent = default;
         int p_count = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -51,12 +52,23 @@ public sealed partial class AgentDayAccess
                 }
                 else
                 {
-                    if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAgentValue(ref reader, out var v, ref e))
                     {
-                        return error.In("agent");
+                        p_agent = v;
+                        seen |= 1UL << 0;
                     }
-                    p_agent = o0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("agent");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_count.EncodedUtf8Bytes))
@@ -69,12 +81,23 @@ public sealed partial class AgentDayAccess
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCountValue(ref reader, out var v, ref e))
                     {
-                        return error.In("count");
+                        p_count = v;
+                        seen |= 1UL << 1;
                     }
-                    p_count = n0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("count");
+                        }
+                    }
                 }
             }
             else
@@ -84,10 +107,12 @@ public sealed partial class AgentDayAccess
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("agent", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("count", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("agent", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("count", ref error);
+            return false;
         }
 
         value = new AgentDayAccess
@@ -95,6 +120,28 @@ public sealed partial class AgentDayAccess
             Agent = p_agent!,
             Count = p_count,
         };
+        return true;
+    }
+
+    private static bool TryReadAgentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartObject(ref reader, ref error) || !UserRef.TryReadJson(ref reader, out var o0, ref error))
+        {
+            return false;
+        }
+        value = o0;
+        return true;
+    }
+
+    private static bool TryReadCountValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

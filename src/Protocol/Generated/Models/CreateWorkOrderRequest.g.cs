@@ -59,11 +59,12 @@ public sealed partial class CreateWorkOrderRequest
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out CreateWorkOrderRequest? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_title = default;
         string? p_body = default;
         string? p_assignee = default;
@@ -81,12 +82,23 @@ public sealed partial class CreateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTitleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("title");
+                        p_title = v;
+                        seen |= 1UL << 0;
                     }
-                    p_title = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("title");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
@@ -99,12 +111,23 @@ public sealed partial class CreateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadBodyValue(ref reader, out var v, ref e))
                     {
-                        return error.In("body");
+                        p_body = v;
+                        seen |= 1UL << 1;
                     }
-                    p_body = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("body");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
@@ -116,11 +139,22 @@ public sealed partial class CreateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, AssigneePattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadAssigneeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("assignee");
+                        p_assignee = v;
                     }
-                    p_assignee = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("assignee");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
@@ -132,11 +166,22 @@ public sealed partial class CreateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("conversation_id");
+                        p_conversation_id = v;
                     }
-                    p_conversation_id = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("conversation_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
@@ -148,11 +193,22 @@ public sealed partial class CreateWorkOrderRequest
                 }
                 else
                 {
-                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
                     {
-                        return error.In("namespace");
+                        p_namespace = v;
                     }
-                    p_namespace = e0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("namespace");
+                        }
+                    }
                 }
             }
             else
@@ -162,10 +218,12 @@ public sealed partial class CreateWorkOrderRequest
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("title", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("body", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("title", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("body", ref error);
+            return false;
         }
 
         value = new CreateWorkOrderRequest
@@ -176,6 +234,61 @@ public sealed partial class CreateWorkOrderRequest
             ConversationId = p_conversation_id,
             Namespace = p_namespace,
         };
+        return true;
+    }
+
+    private static bool TryReadTitleValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 200L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadBodyValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 10000L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadAssigneeValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, AssigneePattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadNamespaceValue(ref Utf8JsonReader reader, out Namespace value, ref ReadError error)
+    {
+        value = default;
+        if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
         return true;
     }
 

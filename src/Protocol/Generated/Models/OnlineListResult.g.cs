@@ -36,11 +36,12 @@ public sealed partial class OnlineListResult
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out OnlineListResult? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         Namespace p_namespace = default;
         IReadOnlyList<OnlineUser>? p_users = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -55,12 +56,23 @@ public sealed partial class OnlineListResult
                 }
                 else
                 {
-                    if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
                     {
-                        return error.In("namespace");
+                        p_namespace = v;
+                        seen |= 1UL << 0;
                     }
-                    p_namespace = e0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("namespace");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_users.EncodedUtf8Bytes))
@@ -73,22 +85,23 @@ public sealed partial class OnlineListResult
                 }
                 else
                 {
-                    if (!WireRead.StartArray(ref reader, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadUsersValue(ref reader, out var v, ref e))
                     {
-                        return error.In("users");
+                        p_users = v;
+                        seen |= 1UL << 1;
                     }
-                    var l0 = new List<OnlineUser>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    else
                     {
-                        if (!WireRead.StartObject(ref reader, ref error) || !OnlineUser.TryReadJson(ref reader, out var o1, ref error))
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
                         {
-                            error.PushIndex(l0.Count);
-                            return error.In("users");
+                            failedAt = 1;
+                            error = e;
+                            error.In("users");
                         }
-                        l0.Add(o1);
                     }
-                    p_users = l0;
-                    seen |= 1UL << 1;
                 }
             }
             else
@@ -98,10 +111,12 @@ public sealed partial class OnlineListResult
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("namespace", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("users", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("namespace", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("users", ref error);
+            return false;
         }
 
         value = new OnlineListResult
@@ -109,6 +124,38 @@ public sealed partial class OnlineListResult
             Namespace = p_namespace,
             Users = p_users!,
         };
+        return true;
+    }
+
+    private static bool TryReadNamespaceValue(ref Utf8JsonReader reader, out Namespace value, ref ReadError error)
+    {
+        value = default;
+        if (!NamespaceExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadUsersValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out IReadOnlyList<OnlineUser>? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartArray(ref reader, ref error))
+        {
+            return false;
+        }
+        var l0 = new List<OnlineUser>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (!WireRead.StartObject(ref reader, ref error) || !OnlineUser.TryReadJson(ref reader, out var o1, ref error))
+            {
+                error.PushIndex(l0.Count);
+                return false;
+            }
+            l0.Add(o1);
+        }
+        value = l0;
         return true;
     }
 }

@@ -44,11 +44,12 @@ public sealed partial class OnlineUser
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out OnlineUser? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_id = default;
         string? p_name = default;
         Role p_role = default;
@@ -65,12 +66,23 @@ public sealed partial class OnlineUser
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("id");
+                        p_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_name.EncodedUtf8Bytes))
@@ -83,12 +95,23 @@ public sealed partial class OnlineUser
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNameValue(ref reader, out var v, ref e))
                     {
-                        return error.In("name");
+                        p_name = v;
+                        seen |= 1UL << 1;
                     }
-                    p_name = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("name");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_role.EncodedUtf8Bytes))
@@ -101,12 +124,23 @@ public sealed partial class OnlineUser
                 }
                 else
                 {
-                    if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("role");
+                        p_role = v;
+                        seen |= 1UL << 2;
                     }
-                    p_role = e0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("role");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
@@ -119,12 +153,23 @@ public sealed partial class OnlineUser
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConnectionsValue(ref reader, out var v, ref e))
                     {
-                        return error.In("connections");
+                        p_connections = v;
+                        seen |= 1UL << 3;
                     }
-                    p_connections = n0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("connections");
+                        }
+                    }
                 }
             }
             else
@@ -134,12 +179,14 @@ public sealed partial class OnlineUser
             }
         }
 
-        if (seen != 0xFUL)
+        if (seen != 0xFUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("name", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("role", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("connections", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("name", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("role", ref error);
+            if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("connections", ref error);
+            return false;
         }
 
         value = new OnlineUser
@@ -149,6 +196,50 @@ public sealed partial class OnlineUser
             Role = p_role,
             Connections = p_connections,
         };
+        return true;
+    }
+
+    private static bool TryReadIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadNameValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRoleValue(ref Utf8JsonReader reader, out Role value, ref ReadError error)
+    {
+        value = default;
+        if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadConnectionsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 

@@ -67,11 +67,12 @@ public sealed partial class ProblemDetails
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out ProblemDetails? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_type = default;
         string? p_title = default;
         int p_status = default;
@@ -91,12 +92,23 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTypeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("type");
+                        p_type = v;
+                        seen |= 1UL << 0;
                     }
-                    p_type = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("type");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
@@ -109,12 +121,23 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTitleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("title");
+                        p_title = v;
+                        seen |= 1UL << 1;
                     }
-                    p_title = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("title");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
@@ -127,12 +150,23 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 400L, ref error) || !WireRead.Maximum(n0, 599L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStatusValue(ref reader, out var v, ref e))
                     {
-                        return error.In("status");
+                        p_status = v;
+                        seen |= 1UL << 2;
                     }
-                    p_status = n0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("status");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_detail.EncodedUtf8Bytes))
@@ -144,11 +178,22 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDetailValue(ref reader, out var v, ref e))
                     {
-                        return error.In("detail");
+                        p_detail = v;
                     }
-                    p_detail = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (3 < failedAt)
+                        {
+                            failedAt = 3;
+                            error = e;
+                            error.In("detail");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
@@ -161,12 +206,23 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCodeValue(ref reader, out var v, ref e))
                     {
-                        return error.In("code");
+                        p_code = v;
+                        seen |= 1UL << 3;
                     }
-                    p_code = n0;
-                    seen |= 1UL << 3;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (4 < failedAt)
+                        {
+                            failedAt = 4;
+                            error = e;
+                            error.In("code");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
@@ -179,12 +235,23 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadErrorValue(ref reader, out var v, ref e))
                     {
-                        return error.In("error");
+                        p_error = v;
+                        seen |= 1UL << 4;
                     }
-                    p_error = s0;
-                    seen |= 1UL << 4;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("error");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
@@ -196,11 +263,22 @@ public sealed partial class ProblemDetails
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadPathValue(ref reader, out var v, ref e))
                     {
-                        return error.In("path");
+                        p_path = v;
                     }
-                    p_path = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("path");
+                        }
+                    }
                 }
             }
             else
@@ -210,13 +288,15 @@ public sealed partial class ProblemDetails
             }
         }
 
-        if (seen != 0x1FUL)
+        if (seen != 0x1FUL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("type", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("title", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("status", ref error);
-            if ((seen & (1UL << 3)) == 0) return WireRead.Missing("code", ref error);
-            if ((seen & (1UL << 4)) == 0) return WireRead.Missing("error", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("type", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("title", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("status", ref error);
+            if ((seen & (1UL << 3)) == 0 && 4 < failedAt) return WireRead.Missing("code", ref error);
+            if ((seen & (1UL << 4)) == 0 && 5 < failedAt) return WireRead.Missing("error", ref error);
+            return false;
         }
 
         value = new ProblemDetails
@@ -229,6 +309,83 @@ public sealed partial class ProblemDetails
             Error = p_error!,
             Path = p_path,
         };
+        return true;
+    }
+
+    private static bool TryReadTypeValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadTitleValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadStatusValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 400L, ref error) || !WireRead.Maximum(n0, 599L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadDetailValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCodeValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1000L, ref error) || !WireRead.Maximum(n0, 5999L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadErrorValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadPathValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

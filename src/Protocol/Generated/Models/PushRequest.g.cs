@@ -32,11 +32,12 @@ public sealed partial class PushRequest
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out PushRequest? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_topic = default;
         JsonElement p_data = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -51,19 +52,29 @@ public sealed partial class PushRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTopicValue(ref reader, out var v, ref e))
                     {
-                        return error.In("topic");
+                        p_topic = v;
+                        seen |= 1UL << 0;
                     }
-                    p_topic = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("topic");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
                 reader.Read();
-                var a0 = JsonElement.ParseValue(ref reader);
-                p_data = a0;
+                p_data = JsonElement.ParseValue(ref reader);
                 seen |= 1UL << 1;
             }
             else
@@ -73,10 +84,12 @@ public sealed partial class PushRequest
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("topic", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("data", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("topic", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("data", ref error);
+            return false;
         }
 
         value = new PushRequest
@@ -84,6 +97,17 @@ public sealed partial class PushRequest
             Topic = p_topic!,
             Data = p_data,
         };
+        return true;
+    }
+
+    private static bool TryReadTopicValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 128L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

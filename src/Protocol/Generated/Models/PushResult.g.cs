@@ -31,11 +31,12 @@ public sealed partial class PushResult
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out PushResult? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_message_id = default;
         int p_delivered = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -50,12 +51,23 @@ public sealed partial class PushResult
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("message_id");
+                        p_message_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_message_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("message_id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_delivered.EncodedUtf8Bytes))
@@ -68,12 +80,23 @@ public sealed partial class PushResult
                 }
                 else
                 {
-                    if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadDeliveredValue(ref reader, out var v, ref e))
                     {
-                        return error.In("delivered");
+                        p_delivered = v;
+                        seen |= 1UL << 1;
                     }
-                    p_delivered = n0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("delivered");
+                        }
+                    }
                 }
             }
             else
@@ -83,10 +106,12 @@ public sealed partial class PushResult
             }
         }
 
-        if (seen != 0x3UL)
+        if (seen != 0x3UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("message_id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("delivered", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("message_id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("delivered", ref error);
+            return false;
         }
 
         value = new PushResult
@@ -94,6 +119,28 @@ public sealed partial class PushResult
             MessageId = p_message_id!,
             Delivered = p_delivered,
         };
+        return true;
+    }
+
+    private static bool TryReadMessageIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MinLength(s0, 1L, ref error) || !WireRead.MaxLength(s0, 64L, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadDeliveredValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

@@ -34,11 +34,12 @@ public sealed partial class UpdateWorkOrderRequest
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out UpdateWorkOrderRequest? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         WorkOrderStatus p_status = default;
         string? p_comment = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -53,12 +54,23 @@ public sealed partial class UpdateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadStatusValue(ref reader, out var v, ref e))
                     {
-                        return error.In("status");
+                        p_status = v;
+                        seen |= 1UL << 0;
                     }
-                    p_status = e0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("status");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
@@ -70,11 +82,22 @@ public sealed partial class UpdateWorkOrderRequest
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 2000L, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommentValue(ref reader, out var v, ref e))
                     {
-                        return error.In("comment");
+                        p_comment = v;
                     }
-                    p_comment = s0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("comment");
+                        }
+                    }
                 }
             }
             else
@@ -84,9 +107,11 @@ public sealed partial class UpdateWorkOrderRequest
             }
         }
 
-        if (seen != 0x1UL)
+        if (seen != 0x1UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("status", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("status", ref error);
+            return false;
         }
 
         value = new UpdateWorkOrderRequest
@@ -94,6 +119,28 @@ public sealed partial class UpdateWorkOrderRequest
             Status = p_status,
             Comment = p_comment,
         };
+        return true;
+    }
+
+    private static bool TryReadStatusValue(ref Utf8JsonReader reader, out WorkOrderStatus value, ref ReadError error)
+    {
+        value = default;
+        if (!WorkOrderStatusExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
+        return true;
+    }
+
+    private static bool TryReadCommentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 2000L, ref error))
+        {
+            return false;
+        }
+        value = s0;
         return true;
     }
 }

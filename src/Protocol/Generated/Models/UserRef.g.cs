@@ -38,11 +38,12 @@ public sealed partial class UserRef
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out UserRef? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_id = default;
         string? p_name = default;
         Role p_role = default;
@@ -58,12 +59,23 @@ public sealed partial class UserRef
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadIdValue(ref reader, out var v, ref e))
                     {
-                        return error.In("id");
+                        p_id = v;
+                        seen |= 1UL << 0;
                     }
-                    p_id = s0;
-                    seen |= 1UL << 0;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
+                        {
+                            failedAt = 0;
+                            error = e;
+                            error.In("id");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_name.EncodedUtf8Bytes))
@@ -76,12 +88,23 @@ public sealed partial class UserRef
                 }
                 else
                 {
-                    if (!WireRead.String(ref reader, out var s0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadNameValue(ref reader, out var v, ref e))
                     {
-                        return error.In("name");
+                        p_name = v;
+                        seen |= 1UL << 1;
                     }
-                    p_name = s0;
-                    seen |= 1UL << 1;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (1 < failedAt)
+                        {
+                            failedAt = 1;
+                            error = e;
+                            error.In("name");
+                        }
+                    }
                 }
             }
             else if (reader.ValueTextEquals(s_role.EncodedUtf8Bytes))
@@ -94,12 +117,23 @@ public sealed partial class UserRef
                 }
                 else
                 {
-                    if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadRoleValue(ref reader, out var v, ref e))
                     {
-                        return error.In("role");
+                        p_role = v;
+                        seen |= 1UL << 2;
                     }
-                    p_role = e0;
-                    seen |= 1UL << 2;
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (2 < failedAt)
+                        {
+                            failedAt = 2;
+                            error = e;
+                            error.In("role");
+                        }
+                    }
                 }
             }
             else
@@ -109,11 +143,13 @@ public sealed partial class UserRef
             }
         }
 
-        if (seen != 0x7UL)
+        if (seen != 0x7UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("id", ref error);
-            if ((seen & (1UL << 1)) == 0) return WireRead.Missing("name", ref error);
-            if ((seen & (1UL << 2)) == 0) return WireRead.Missing("role", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("id", ref error);
+            if ((seen & (1UL << 1)) == 0 && 1 < failedAt) return WireRead.Missing("name", ref error);
+            if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("role", ref error);
+            return false;
         }
 
         value = new UserRef
@@ -122,6 +158,39 @@ public sealed partial class UserRef
             Name = p_name!,
             Role = p_role,
         };
+        return true;
+    }
+
+    private static bool TryReadIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.Pattern(s0, IdPattern(), "^[A-Za-z0-9_.@-]{1,64}$", ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadNameValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadRoleValue(ref Utf8JsonReader reader, out Role value, ref ReadError error)
+    {
+        value = default;
+        if (!RoleExtensions.TryReadJson(ref reader, out var e0, ref error))
+        {
+            return false;
+        }
+        value = e0;
         return true;
     }
 

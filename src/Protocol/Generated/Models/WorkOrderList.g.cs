@@ -30,11 +30,12 @@ public sealed partial class WorkOrderList
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads the object the reader is positioned on (its StartObject token); leaves the reader on its EndObject. Unknown properties are skipped.</summary>
+    /// <summary>Reads the object the reader is positioned on (its StartObject token). Unknown properties are skipped. On success the reader is on the object's EndObject; on failure <paramref name="error"/> describes the first bad property in schema order (PROTOCOL.md section 7, check 8) and the reader position is unspecified.</summary>
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out WorkOrderList? value, ref ReadError error)
     {
         value = null;
         ulong seen = 0;
+        var failedAt = int.MaxValue; // schema index of the reported property error
         IReadOnlyList<WorkOrder>? p_work_orders = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -48,22 +49,23 @@ public sealed partial class WorkOrderList
                 }
                 else
                 {
-                    if (!WireRead.StartArray(ref reader, ref error))
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadWorkOrdersValue(ref reader, out var v, ref e))
                     {
-                        return error.In("work_orders");
+                        p_work_orders = v;
+                        seen |= 1UL << 0;
                     }
-                    var l0 = new List<WorkOrder>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    else
                     {
-                        if (!WireRead.StartObject(ref reader, ref error) || !WorkOrder.TryReadJson(ref reader, out var o1, ref error))
+                        WireRead.SkipRest(ref reader, depth);
+                        if (0 < failedAt)
                         {
-                            error.PushIndex(l0.Count);
-                            return error.In("work_orders");
+                            failedAt = 0;
+                            error = e;
+                            error.In("work_orders");
                         }
-                        l0.Add(o1);
                     }
-                    p_work_orders = l0;
-                    seen |= 1UL << 0;
                 }
             }
             else
@@ -73,15 +75,38 @@ public sealed partial class WorkOrderList
             }
         }
 
-        if (seen != 0x1UL)
+        if (seen != 0x1UL || failedAt != int.MaxValue)
         {
-            if ((seen & (1UL << 0)) == 0) return WireRead.Missing("work_orders", ref error);
+            // The first problem in schema order wins: a missing required property or a bad value.
+            if ((seen & (1UL << 0)) == 0 && 0 < failedAt) return WireRead.Missing("work_orders", ref error);
+            return false;
         }
 
         value = new WorkOrderList
         {
             WorkOrders = p_work_orders!,
         };
+        return true;
+    }
+
+    private static bool TryReadWorkOrdersValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out IReadOnlyList<WorkOrder>? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.StartArray(ref reader, ref error))
+        {
+            return false;
+        }
+        var l0 = new List<WorkOrder>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (!WireRead.StartObject(ref reader, ref error) || !WorkOrder.TryReadJson(ref reader, out var o1, ref error))
+            {
+                error.PushIndex(l0.Count);
+                return false;
+            }
+            l0.Add(o1);
+        }
+        value = l0;
         return true;
     }
 }

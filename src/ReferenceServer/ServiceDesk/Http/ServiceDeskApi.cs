@@ -84,8 +84,9 @@ internal static class ServiceDeskApi
         }
     }
 
-    private static async Task<IResult> ListWorkOrdersAsync(string? assignee, string? status, ServiceDeskEngine engine, CancellationToken cancellationToken)
+    private static async Task<IResult> ListWorkOrdersAsync(string? assignee, string? status, string? limit, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
+        var max = Limit(limit);
         assignee = string.IsNullOrEmpty(assignee) ? null : assignee;
         status = string.IsNullOrEmpty(status) ? null : status;
         if (status is not null && !WorkOrderStatuses.IsValid(status))
@@ -98,7 +99,7 @@ internal static class ServiceDeskApi
             throw BadRequest(ErrorCode.InvalidField, "assignee is not a valid user id.", "$.assignee");
         }
 
-        var orders = await engine.ListWorkOrdersAsync(assignee, status, DefaultLimit, cancellationToken).ConfigureAwait(false);
+        var orders = await engine.ListWorkOrdersAsync(assignee, status, max, cancellationToken).ConfigureAwait(false);
         return Results.Json(new WorkOrderList([.. orders.Select(WorkOrderDto.From)]));
     }
 
@@ -135,8 +136,9 @@ internal static class ServiceDeskApi
         }
     }
 
-    private static async Task<IResult> ListConversationsAsync(string? state, ServiceDeskEngine engine, CancellationToken cancellationToken)
+    private static async Task<IResult> ListConversationsAsync(string? state, string? limit, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
+        var max = Limit(limit);
         DeskConversationState? filter = null;
         if (!string.IsNullOrEmpty(state))
         {
@@ -149,7 +151,7 @@ internal static class ServiceDeskApi
             };
         }
 
-        var conversations = await engine.ListConversationsAsync(filter, DefaultLimit, cancellationToken).ConfigureAwait(false);
+        var conversations = await engine.ListConversationsAsync(filter, max, cancellationToken).ConfigureAwait(false);
         return Results.Json(new ConversationList([.. conversations.Select(ConversationDto.From)]));
     }
 
@@ -164,6 +166,19 @@ internal static class ServiceDeskApi
         {
             throw ToApi(ex);
         }
+    }
+
+    /// <summary>Optional <c>limit</c> query parameter: 1..1000, default 1000.</summary>
+    private static int Limit(string? limit)
+    {
+        if (string.IsNullOrEmpty(limit))
+        {
+            return DefaultLimit;
+        }
+
+        return int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= DefaultLimit
+            ? value
+            : throw BadRequest(ErrorCode.InvalidField, $"limit must be an integer within 1..{DefaultLimit}.", "$.limit");
     }
 
     private static DeskUser Caller(HttpContext http) =>

@@ -166,7 +166,8 @@ internal sealed class ServiceDeskStore
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Lists conversations in queue order (<c>queued_at</c>); waiting ones carry their positions.</summary>
+    /// <summary>Lists conversations in queue order (<c>queued_at</c>): for <c>waiting</c> the head of the queue
+    /// (with positions), otherwise the most recent <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<DeskConversation>> ListConversationsAsync(DeskConversationState? state, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = _db.OpenConnection();
@@ -181,8 +182,10 @@ internal sealed class ServiceDeskStore
         else
         {
             command.CommandText = $"""
-                SELECT {ConversationColumns}, NULL FROM desk_conversations
-                WHERE ($state IS NULL OR state = $state) ORDER BY seqno LIMIT $limit
+                SELECT * FROM (
+                    SELECT {ConversationColumns}, NULL, seqno FROM desk_conversations
+                    WHERE ($state IS NULL OR state = $state) ORDER BY seqno DESC LIMIT $limit)
+                ORDER BY seqno
                 """;
             command.Parameters.AddWithValue("$state", state is null ? DBNull.Value : StateName(state.Value));
         }
@@ -508,7 +511,8 @@ internal sealed class ServiceDeskStore
         return list.Count == 0 ? null : list[0];
     }
 
-    /// <summary>Lists work orders sorted by <c>created_at</c> then id, optionally filtered by assignee and status.</summary>
+    /// <summary>The most recent <paramref name="limit"/> work orders, sorted by <c>created_at</c> then id, optionally
+    /// filtered by assignee and status.</summary>
     public Task<IReadOnlyList<DeskWorkOrder>> ListWorkOrdersAsync(string? assigneeId, string? status, int limit, CancellationToken cancellationToken = default) =>
         QueryWorkOrdersAsync(
             "($a IS NULL OR assignee_id = $a) AND ($s IS NULL OR status = $s)",
@@ -524,7 +528,11 @@ internal sealed class ServiceDeskStore
     {
         await using var connection = _db.OpenConnection();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {WorkOrderColumns} FROM desk_work_orders WHERE {where} ORDER BY created_at, id LIMIT $limit";
+        command.CommandText = $"""
+            SELECT * FROM (
+                SELECT {WorkOrderColumns} FROM desk_work_orders WHERE {where} ORDER BY created_at DESC, id DESC LIMIT $limit)
+            ORDER BY created_at, id
+            """;
         bind(command);
         command.Parameters.AddWithValue("$limit", limit);
         var list = new List<DeskWorkOrder>();

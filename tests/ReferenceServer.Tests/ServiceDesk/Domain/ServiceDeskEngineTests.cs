@@ -636,6 +636,31 @@ public sealed class ServiceDeskEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Lists_return_the_most_recent_rows_in_creation_order_and_the_queue_from_its_head()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var v = await _h.ConnectAsync(DeskHarness.Visitor("lv" + i));
+            ids.Add((await Request(v)).Id);
+            await _h.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(ids[1..], (await _h.Engine.ListConversationsAsync(null, 2)).Select(c => c.Id));
+        var head = await _h.Engine.ListConversationsAsync(DeskConversationState.Waiting, 2);
+        Assert.Equal((ids[0], 1, ids[1], 2), (head[0].Id, head[0].Position, head[1].Id, head[1].Position));
+
+        var orders = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            orders.Add((await _h.Engine.CreateWorkOrderAsync(DeskHarness.Admin("boss").User, "web", "t" + i, "b", null, null, null, null)).Id);
+            await _h.AdvanceAsync(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(orders[1..], (await _h.Engine.ListWorkOrdersAsync(null, null, 2)).Select(o => o.Id));
+    }
+
+    [Fact]
     public async Task Day_access_follows_the_utc_day()
     {
         await ActiveWithTwoAgentsAsync();

@@ -329,12 +329,28 @@ public sealed class ServiceDeskOptionsStartupTests
     [Fact]
     public async Task Invalid_desk_options_fail_the_start()
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => TestServerHost.StartAsync(o =>
+        var directory = Path.Combine(Path.GetTempPath(), "sb-desk-options-" + Guid.NewGuid().ToString("N"));
+        try
         {
-            o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "5000";
-            o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "1000";
-        }));
-        var validation = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(ex is AggregateException a ? a.InnerException : ex);
-        Assert.Contains("ConversationIdleWarningMs", validation.Message, StringComparison.Ordinal);
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => TestServerHost.StartAsync(o =>
+            {
+                o.DataDirectory = directory;
+                o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "5000";
+                o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "1000";
+            }));
+            var validation = Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(ex is AggregateException a ? a.InnerException : ex);
+            Assert.Contains("ConversationIdleWarningMs", validation.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 }

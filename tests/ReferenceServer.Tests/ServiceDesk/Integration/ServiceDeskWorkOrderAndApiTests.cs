@@ -99,6 +99,9 @@ public sealed class ServiceDeskWorkOrderAndApiTests
         var summary = Assert.Single(onlyActive.GetProperty("conversations").EnumerateArray());
         Assert.Equal(("active", "s-agent", "s-v", "t"), (summary.GetProperty("state").GetString(), summary.GetProperty("agent").GetProperty("id").GetString(), summary.GetProperty("visitor").GetProperty("id").GetString(), summary.GetProperty("topic").GetString()));
         await AssertProblemAsync(await http.GetAsync("api/v1/conversations?state=open"), HttpStatusCode.BadRequest, 1005);
+        await AssertProblemAsync(await http.GetAsync("api/v1/conversations?limit=0"), HttpStatusCode.BadRequest, 1005);
+        var newest = await http.GetFromJsonAsync<JsonElement>("api/v1/conversations?limit=1&state=");
+        Assert.Equal(waiting, Assert.Single(newest.GetProperty("conversations").EnumerateArray()).GetProperty("conversation_id").GetString());
 
         var close = await http.PostAsync($"api/v1/conversations/{active}/close", null);
         Assert.Equal(HttpStatusCode.OK, close.StatusCode);

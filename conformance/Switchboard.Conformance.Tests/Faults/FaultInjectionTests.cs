@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Switchboard.Conformance.Cases;
+using Switchboard.Conformance.Core;
+using Switchboard.Conformance.Reporting;
+using Switchboard.ReferenceServer.Diagnostics;
+using Switchboard.ReferenceServer.Testing;
+using Xunit.Abstractions;
+
+namespace Switchboard.Conformance.Tests.Faults;
+
+/// <summary>
+/// Proof that the suite catches faults: for each fault, a reference server with that fault enabled is run against
+/// the cases meant to catch it, and at least one must be FAILED.
+/// </summary>
+public sealed class FaultInjectionTests(ITestOutputHelper output)
+{
+    /// <summary>Fault -> the cases expected to catch it.</summary>
+    public static TheoryData<string, string[]> Faults() => new()
+    {
+        { FaultNames.PrivateMessageToWrongUser, ["chat.private-all-connections", "ns.private-isolated"] },
+        { FaultNames.GroupMessageAcrossNamespaces, ["ns.group-isolated"] },
+        { FaultNames.AcceptExpiredToken, ["auth.expired-token", "api.auth-errors"] },
+        { FaultNames.DoubleGrabWin, ["cs.grab-race"] },
+        { FaultNames.ResumeDuplicate, ["dlv.resume-no-loss-no-dup", "dlv.offline-delivery"] },
+        { FaultNames.ResumeDrop, ["dlv.resume-no-loss-no-dup", "dlv.offline-delivery"] },
+        { FaultNames.MisspellEnvelopeField, ["echo.roundtrip", "env.reply-carries-cid"] },
+        { FaultNames.IgnoreRateLimit, ["lim.rate-limited", "lim.flood-close"] },
+    };
+
+    /// <summary>The fault is caught: at least one of its cases is FAILED.</summary>
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task Suite_catches_fault(string fault, string[] caseIds)
+    {
+        await using var server = await TestServerHost.StartAsync(o =>
+        {
+            ReferenceServerFixture.Configure(o);
+            o.Settings["Switchboard:Faults:" + fault] = "true";
+            if (fault == FaultNames.AcceptExpiredToken)
+            {
+                // The server's clock runs 10 minutes behind: tokens that expired minutes ago still look valid.
+                o.TimeProvider = new LaggingTimeProvider(TimeSpan.FromMinutes(10));
+            }
+
+            o.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<IFaultInjector, ConformanceFaultInjector>());
+        });
+        using var runner = new ConformanceRunner(ReferenceServerFixture.OptionsFor(server));
+        var info = await runner.ProbeAsync();
+        var caught = new List<string>();
+        foreach (var id in caseIds)
+        {
+            var result = await runner.RunAsync(CaseCatalog.Get(id), info);
+            output.WriteLine($"{fault} -> {id}: {ReportWriter.Name(result.Verdict)} {result.Expectation} | {result.Received}");
+            if (result.Verdict == Verdict.Failed)
+            {
+                caught.Add(id);
+            }
+        }
+
+        output.WriteLine($"{fault} -> caught by [{string.Join(", ", caught)}]");
+        Assert.True(caught.Count > 0, $"No case caught the fault {fault} (ran {string.Join(", ", caseIds)}).");
+    }
+}
+
+/// <summary>A system clock that reports a wall-clock time <c>lag</c> in the past (timers are unaffected).</summary>
+internal sealed class LaggingTimeProvider(TimeSpan lag) : TimeProvider
+{
+    /// <inheritdoc/>
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() - lag;
+}
