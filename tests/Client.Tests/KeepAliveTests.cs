@@ -11,8 +11,8 @@ public sealed class KeepAliveTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await TestServerHost.StartAsync(o =>
     {
-        o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "200";
-        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "800";
+        o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "250";
+        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "1500";
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -38,13 +38,13 @@ public sealed class KeepAliveTests : IAsyncLifetime
         await client.ConnectAsync();
         client.StateChanged += (_, _) => Interlocked.Increment(ref changes);
         var clientId = client.ConnectInfo!.ClientId;
-        Assert.Equal(200, client.ConnectInfo.PingIntervalMs);
+        Assert.Equal(250, client.ConnectInfo.PingIntervalMs);
 
-        // Three idle timeouts long: without PONG the server would close with 4408.
-        var until = DateTime.UtcNow.AddMilliseconds(2400);
+        // Two idle timeouts long: without PONG the server would close with 4408.
+        var until = DateTime.UtcNow.AddMilliseconds(3200);
         while (DateTime.UtcNow < until)
         {
-            Assert.Equal(SwitchboardConnectionState.Connected, client.State);
+            Assert.True(client.State == SwitchboardConnectionState.Connected, $"{client.State} after close {client.LastClose}");
             await Task.Delay(100);
         }
 

@@ -34,6 +34,8 @@ public sealed class MetadataTests
         Assert.Equal(["visitor", "agent"], send.Roles);
         Assert.True(send.IsAllowedFor("agent"));
         Assert.False(send.IsAllowedFor("user"));
+        Assert.True(send.IsAllowedFor(Role.Visitor));
+        Assert.False(send.IsAllowedFor(Role.Admin));
         Assert.Equal(EventNames.SendMessageSuccess, send.ReplyEvent);
         Assert.Equal(EventNames.SendMessageError, send.ErrorReplyEvent);
         Assert.Contains(ErrorCode.ConversationNotFound, send.Errors);

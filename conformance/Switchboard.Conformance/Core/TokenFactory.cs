@@ -57,7 +57,6 @@ public sealed class TokenFactory
         {
             Claims = claims,
             IssuedAt = issuedAt.UtcDateTime,
-            NotBefore = issuedAt.UtcDateTime,
             Expires = exp.UtcDateTime,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_key), SecurityAlgorithms.HmacSha256),
         };

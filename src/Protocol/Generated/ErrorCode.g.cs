@@ -6,105 +6,105 @@ namespace Switchboard.Protocol;
 /// <summary>Switchboard error codes: the <c>code</c> of ERROR, SEND_MESSAGE_ERROR and TRANSFER_ERROR replies, HTTP problem details and <see cref="SwitchboardException"/>. Values are the wire numbers; <see cref="ErrorCodes.GetName"/> gives the wire name.</summary>
 public enum ErrorCode
 {
-    /// <summary><c>MALFORMED_JSON</c> (1001): The text frame is not valid JSON (including an empty frame). (SB-CODEC-001)</summary>
+    /// <summary><c>MALFORMED_JSON</c> (1001): The text frame is not valid JSON (including an empty frame). Requirement: SB-CODEC-001.</summary>
     MalformedJson = 1001,
 
-    /// <summary><c>INVALID_UTF8</c> (1002): The text frame is not valid UTF-8. (SB-CODEC-002)</summary>
+    /// <summary><c>INVALID_UTF8</c> (1002): The text frame is not valid UTF-8. Requirement: SB-CODEC-002.</summary>
     InvalidUtf8 = 1002,
 
-    /// <summary><c>UNKNOWN_COMMAND</c> (1003): <c>command</c> is not a command of this protocol version. (SB-CODEC-003)</summary>
+    /// <summary><c>UNKNOWN_COMMAND</c> (1003): <c>command</c> is not a command of this protocol version. Requirement: SB-CODEC-003.</summary>
     UnknownCommand = 1003,
 
-    /// <summary><c>MISSING_FIELD</c> (1004): A required field is absent (path names it). (SB-CODEC-004)</summary>
+    /// <summary><c>MISSING_FIELD</c> (1004): A required field is absent (path names it). Requirement: SB-CODEC-004.</summary>
     MissingField = 1004,
 
-    /// <summary><c>INVALID_FIELD</c> (1005): A field has the wrong type, is out of range, too long/short or fails its pattern. (SB-CODEC-005)</summary>
+    /// <summary><c>INVALID_FIELD</c> (1005): A field has the wrong type, is out of range, too long/short or fails its pattern. Requirement: SB-CODEC-005.</summary>
     InvalidField = 1005,
 
-    /// <summary><c>MESSAGE_TOO_LARGE</c> (1006): The frame exceeds max_message_bytes; followed by CLOSE 4413. (SB-CODEC-011)</summary>
+    /// <summary><c>MESSAGE_TOO_LARGE</c> (1006): The frame exceeds max_message_bytes; followed by CLOSE 4413. Requirement: SB-CODEC-011.</summary>
     MessageTooLarge = 1006,
 
-    /// <summary><c>BINARY_NOT_SUPPORTED</c> (1007): A binary frame was received; followed by CLOSE 4400. (SB-CODEC-010)</summary>
+    /// <summary><c>BINARY_NOT_SUPPORTED</c> (1007): A binary frame was received; followed by CLOSE 4400. Requirement: SB-CODEC-010.</summary>
     BinaryNotSupported = 1007,
 
-    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is not an object. (SB-CODEC-007)</summary>
+    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is not an object. Requirement: SB-CODEC-007.</summary>
     InvalidEnvelope = 1008,
 
-    /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade). (SB-HS-003)</summary>
+    /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade). Requirement: SB-HS-003.</summary>
     UnsupportedProtocol = 1010,
 
-    /// <summary><c>TOKEN_MISSING</c> (2001): No token in the handshake or API request. (SB-AUTH-003)</summary>
+    /// <summary><c>TOKEN_MISSING</c> (2001): No token in the handshake or API request. Requirement: SB-AUTH-003.</summary>
     TokenMissing = 2001,
 
-    /// <summary><c>TOKEN_INVALID</c> (2002): The token is malformed, badly signed or has invalid claims. (SB-AUTH-004)</summary>
+    /// <summary><c>TOKEN_INVALID</c> (2002): The token is malformed, badly signed or has invalid claims. Requirement: SB-AUTH-004.</summary>
     TokenInvalid = 2002,
 
-    /// <summary><c>TOKEN_EXPIRED</c> (2003): The token's exp is in the past. (SB-AUTH-005)</summary>
+    /// <summary><c>TOKEN_EXPIRED</c> (2003): The token's exp is in the past. Requirement: SB-AUTH-005.</summary>
     TokenExpired = 2003,
 
-    /// <summary><c>FORBIDDEN</c> (2004): The caller's role may not use this command or endpoint. (SB-AUTH-016)</summary>
+    /// <summary><c>FORBIDDEN</c> (2004): The caller's role may not use this command or endpoint. Requirement: SB-AUTH-016.</summary>
     Forbidden = 2004,
 
-    /// <summary><c>NAMESPACE_FORBIDDEN</c> (2005): The token's ns claim does not allow this namespace. (SB-AUTH-009)</summary>
+    /// <summary><c>NAMESPACE_FORBIDDEN</c> (2005): The token's ns claim does not allow this namespace. Requirement: SB-AUTH-009.</summary>
     NamespaceForbidden = 2005,
 
-    /// <summary><c>TOKEN_SUBJECT_MISMATCH</c> (2006): REFRESH_TOKEN carried a token for a different sub. (SB-AUTH-014)</summary>
+    /// <summary><c>TOKEN_SUBJECT_MISMATCH</c> (2006): REFRESH_TOKEN carried a token for a different sub. Requirement: SB-AUTH-014.</summary>
     TokenSubjectMismatch = 2006,
 
-    /// <summary><c>RECIPIENT_UNKNOWN</c> (3001): The private message recipient has no stream in the target namespace. (SB-CHAT-006)</summary>
+    /// <summary><c>RECIPIENT_UNKNOWN</c> (3001): The private message recipient has no stream in the target namespace. Requirement: SB-CHAT-006.</summary>
     RecipientUnknown = 3001,
 
-    /// <summary><c>NOT_IN_ROOM</c> (3002): The connection is not a member of the room. (SB-ROOM-007)</summary>
+    /// <summary><c>NOT_IN_ROOM</c> (3002): The connection is not a member of the room. Requirement: SB-ROOM-007.</summary>
     NotInRoom = 3002,
 
-    /// <summary><c>INVALID_ROOM</c> (3003): The room name is not 1-64 characters of [A-Za-z0-9_.:-]. (SB-ROOM-001)</summary>
+    /// <summary><c>INVALID_ROOM</c> (3003): The room name is not 1-64 characters of [A-Za-z0-9_.:-]. Requirement: SB-ROOM-001.</summary>
     InvalidRoom = 3003,
 
-    /// <summary><c>CONVERSATION_NOT_FOUND</c> (4001): No conversation with this id. (SB-CS-009)</summary>
+    /// <summary><c>CONVERSATION_NOT_FOUND</c> (4001): No conversation with this id. Requirement: SB-CS-009.</summary>
     ConversationNotFound = 4001,
 
-    /// <summary><c>GRAB_LOST</c> (4002): The conversation is no longer waiting (another agent won, or it was closed). (SB-CS-008)</summary>
+    /// <summary><c>GRAB_LOST</c> (4002): The conversation is no longer waiting (another agent won, or it was closed). Requirement: SB-CS-008.</summary>
     GrabLost = 4002,
 
-    /// <summary><c>NOT_PARTICIPANT</c> (4003): The caller is not the conversation's visitor or current owner (or not allowed on the work order). (SB-CS-019)</summary>
+    /// <summary><c>NOT_PARTICIPANT</c> (4003): The caller is not the conversation's visitor or current owner (or not allowed on the work order). Requirement: SB-CS-019.</summary>
     NotParticipant = 4003,
 
-    /// <summary><c>TRANSFER_TARGET_OFFLINE</c> (4004): The transfer target has no open connection (or lost its last one). (SB-XFER-003)</summary>
+    /// <summary><c>TRANSFER_TARGET_OFFLINE</c> (4004): The transfer target has no open connection (or lost its last one). Requirement: SB-XFER-003.</summary>
     TransferTargetOffline = 4004,
 
-    /// <summary><c>TRANSFER_TARGET_NOT_AGENT</c> (4005): The transfer target is online but not as an agent. (SB-XFER-003)</summary>
+    /// <summary><c>TRANSFER_TARGET_NOT_AGENT</c> (4005): The transfer target is online but not as an agent. Requirement: SB-XFER-003.</summary>
     TransferTargetNotAgent = 4005,
 
-    /// <summary><c>TRANSFER_NOT_FOUND</c> (4006): No pending transfer with this id addressed to the caller. (SB-XFER-006)</summary>
+    /// <summary><c>TRANSFER_NOT_FOUND</c> (4006): No pending transfer with this id addressed to the caller. Requirement: SB-XFER-006.</summary>
     TransferNotFound = 4006,
 
-    /// <summary><c>TRANSFER_TIMEOUT</c> (4007): The transfer expired before it was accepted or refused. (SB-XFER-008)</summary>
+    /// <summary><c>TRANSFER_TIMEOUT</c> (4007): The transfer expired before it was accepted or refused. Requirement: SB-XFER-008.</summary>
     TransferTimeout = 4007,
 
-    /// <summary><c>ALREADY_IN_SERVICE</c> (4008): The visitor already has a waiting or active conversation. (SB-CS-004)</summary>
+    /// <summary><c>ALREADY_IN_SERVICE</c> (4008): The visitor already has a waiting or active conversation. Requirement: SB-CS-004.</summary>
     AlreadyInService = 4008,
 
-    /// <summary><c>CONVERSATION_CLOSED</c> (4009): The conversation is closed. (SB-CS-019)</summary>
+    /// <summary><c>CONVERSATION_CLOSED</c> (4009): The conversation is closed. Requirement: SB-CS-019.</summary>
     ConversationClosed = 4009,
 
-    /// <summary><c>TRANSFER_TO_SELF</c> (4010): The transfer target is the requester. (SB-XFER-003)</summary>
+    /// <summary><c>TRANSFER_TO_SELF</c> (4010): The transfer target is the requester. Requirement: SB-XFER-003.</summary>
     TransferToSelf = 4010,
 
-    /// <summary><c>WORK_ORDER_NOT_FOUND</c> (4011): No work order with this id. (SB-WO-005)</summary>
+    /// <summary><c>WORK_ORDER_NOT_FOUND</c> (4011): No work order with this id. Requirement: SB-WO-005.</summary>
     WorkOrderNotFound = 4011,
 
-    /// <summary><c>TRANSFER_ALREADY_PENDING</c> (4012): The conversation already has a pending transfer. (SB-XFER-004)</summary>
+    /// <summary><c>TRANSFER_ALREADY_PENDING</c> (4012): The conversation already has a pending transfer. Requirement: SB-XFER-004.</summary>
     TransferAlreadyPending = 4012,
 
-    /// <summary><c>RATE_LIMITED</c> (5001): The command exceeded the connection's rate limit and was dropped. (SB-LIM-002)</summary>
+    /// <summary><c>RATE_LIMITED</c> (5001): The command exceeded the connection's rate limit and was dropped. Requirement: SB-LIM-002.</summary>
     RateLimited = 5001,
 
-    /// <summary><c>SLOW_CONSUMER</c> (5002): The connection's send queue overflowed (close 4499). Not sent on the wire (the queue is full): clients surface a 4499 close with this code. (SB-LIM-004)</summary>
+    /// <summary><c>SLOW_CONSUMER</c> (5002): The connection's send queue overflowed (close 4499). Not sent on the wire (the queue is full): clients surface a 4499 close with this code. Requirement: SB-LIM-004.</summary>
     SlowConsumer = 5002,
 
-    /// <summary><c>INTERNAL_ERROR</c> (5003): The server failed to process the command; it may be retried. (SB-LIM-007)</summary>
+    /// <summary><c>INTERNAL_ERROR</c> (5003): The server failed to process the command; it may be retried. Requirement: SB-LIM-007.</summary>
     InternalError = 5003,
 
-    /// <summary><c>SHUTTING_DOWN</c> (5004): The server is shutting down and no longer accepts this command. (SB-CLOSE-003)</summary>
+    /// <summary><c>SHUTTING_DOWN</c> (5004): The server is shutting down and no longer accepts this command. Requirement: SB-CLOSE-003.</summary>
     ShuttingDown = 5004,
 }

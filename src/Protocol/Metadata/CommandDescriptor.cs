@@ -82,6 +82,9 @@ public sealed class CommandDescriptor
         return false;
     }
 
+    /// <summary>Whether a user with <paramref name="role"/> may send the command.</summary>
+    public bool IsAllowedFor(Role role) => _roles.Length == 0 || IsAllowedFor(role.ToWireString());
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -275,7 +275,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                     result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        OnClientClose();
+                        await OnClientCloseAsync().ConfigureAwait(false);
                         return;
                     }
 
@@ -368,7 +368,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         }
     }
 
-    private void OnClientClose()
+    private Task OnClientCloseAsync()
     {
         // The client closed: answer with a close frame (echo its status) after what is queued, unless we already closed.
         if (Interlocked.CompareExchange(ref _closing, 1, 0) == 0)
@@ -386,8 +386,10 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             {
             }
 
-            _ = EchoCloseAsync(status);
+            return EchoCloseAsync(status);
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task EchoCloseAsync(WebSocketCloseStatus status)
@@ -396,7 +398,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         {
             if (_writerTask is not null)
             {
-                await _writerTask.ConfigureAwait(false);
+                await _writerTask.WaitAsync(CloseHandshakeTimeout, _services.Time).ConfigureAwait(false);
             }
 
             if (_socket.State == WebSocketState.CloseReceived)
@@ -405,7 +407,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                 await _socket.CloseOutputAsync(status, null, timeout.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or TimeoutException)
         {
             Abort();
         }
