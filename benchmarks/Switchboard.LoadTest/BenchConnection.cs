@@ -94,6 +94,11 @@ internal sealed class BenchConnection : IAsyncDisposable
             }
 
             await connection.ready.Task.WaitAsync(cts.Token).ConfigureAwait(false);
+            if (wire.KeepAliveFrame is not null)
+            {
+                KeepAlive.Register(connection);
+            }
+
             return connection;
         }
         catch
@@ -150,6 +155,7 @@ internal sealed class BenchConnection : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        KeepAlive.Unregister(this);
         outbound.Writer.TryComplete();
         await lifetime.CancelAsync().ConfigureAwait(false);
         socket.Abort();
@@ -278,12 +284,49 @@ internal sealed class BenchConnection : IAsyncDisposable
                 break;
             case FrameKind.Error:
                 Volatile.Read(ref sink).OnError(this, System.Text.Encoding.UTF8.GetString(frame[..Math.Min(frame.Length, 300)]));
-                break;
-            case FrameKind.Ping:
-                break;
+                return;
             default:
-                Volatile.Read(ref sink).OnFrame(this, frame);
                 break;
+        }
+
+        // A frame may batch several records (SignalR): data can ride along with a handshake reply, a join reply or a ping.
+        Volatile.Read(ref sink).OnFrame(this, frame);
+    }
+
+    /// <summary>
+    /// Sends the wire's client keepalive (SignalR: <c>{"type":6}</c>) on every registered connection every 10 s, as the
+    /// official clients do, so a server's client-timeout never fires on a connection that only receives. One timer for
+    /// all connections.
+    /// </summary>
+    private static class KeepAlive
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<BenchConnection, byte> Connections = new();
+        private static int started;
+
+        public static void Register(BenchConnection connection)
+        {
+            Connections.TryAdd(connection, 0);
+            if (Interlocked.Exchange(ref started, 1) == 0)
+            {
+                _ = Task.Run(LoopAsync);
+            }
+        }
+
+        public static void Unregister(BenchConnection connection) => Connections.TryRemove(connection, out _);
+
+        private static async Task LoopAsync()
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10), Clock.Time);
+            while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
+            {
+                foreach (var connection in Connections.Keys)
+                {
+                    if (connection.wire.KeepAliveFrame is { } frame)
+                    {
+                        connection.Send(frame);
+                    }
+                }
+            }
         }
     }
 }

@@ -4,11 +4,21 @@ using Switchboard.ReferenceServer.Testing;
 namespace Switchboard.Conformance.Tests;
 
 /// <summary>
-/// Starts the reference server in-process on a free loopback port with short keepalive, transfer and idle timers
-/// (so every case, including the timeout ones, finishes in seconds) and probes its CONNECT.
+/// Starts the reference server in-process on a free loopback port and probes its CONNECT. The main fixture keeps
+/// production-like timers (so a slow, loaded CI machine does not trip idle or transfer timeouts in unrelated
+/// cases); <see cref="ShortTimerServerFixture"/> runs the timer cases with timers of a second or two.
 /// </summary>
-public sealed class ReferenceServerFixture : IAsyncLifetime
+public class ReferenceServerFixture : IAsyncLifetime
 {
+    /// <summary>Cases that need the short timers of <see cref="ShortTimerServerFixture"/>.</summary>
+    public static readonly IReadOnlySet<string> TimerCases = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ka.ping", "ka.idle-timeout", "ka.activity-keeps-alive", "xfer.timeout", "cs.idle-warning-and-close", "cs.idle-activity-resets",
+    };
+
+    /// <summary>Whether this fixture uses short timers.</summary>
+    protected virtual bool ShortTimers => false;
+
     /// <summary>An origin the fixture's server allows; any other Origin is rejected (hs.origin-forbidden).</summary>
     public const string AllowedOrigin = "https://allowed.example";
 
@@ -25,44 +35,42 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
     public ConformanceRunner Runner { get; private set; } = null!;
 
     /// <summary>Server settings used by the conformance run (also the base for fault runs).</summary>
-    public static void Configure(TestServerOptions o)
+    public static void Configure(TestServerOptions o, bool shortTimers = false)
     {
-        o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "1000";
-        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "3000";
-        o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = "1500";
-        o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "2000";
-        o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "3500";
+        o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = shortTimers ? "500" : "5000";
+        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = shortTimers ? "2500" : "30000";
+        o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = shortTimers ? "1000" : "30000";
+        o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1200" : "240000";
+        o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
         o.Settings["Switchboard:History:MaxPerStream"] = "150";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.200";
-        o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "1024";
-        o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "1048576";
     }
 
     /// <summary>Suite options matching <see cref="Configure"/> for a server.</summary>
-    public static ConformanceOptions OptionsFor(TestServerHost server) => new()
+    public static ConformanceOptions OptionsFor(TestServerHost server, bool shortTimers = false) => new()
     {
         WebSocketUrl = new UriBuilder(server.BaseUri) { Scheme = "ws" }.Uri,
         BackendUrl = server.BaseUri,
         SigningKey = server.SigningKey,
-        ExpectTimeout = TimeSpan.FromSeconds(5),
+        ExpectTimeout = TimeSpan.FromSeconds(10),
         SilenceWindow = TimeSpan.FromMilliseconds(250),
         MaxDerivedWait = TimeSpan.FromSeconds(20),
-        TransferTimeout = TimeSpan.FromMilliseconds(1500),
+        TransferTimeout = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 30000),
         ForbiddenOrigin = "https://forbidden.example",
         OriginAllowListConfigured = true,
         HistoryMaxPerStream = 150,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
-        ConversationIdleWarning = TimeSpan.FromMilliseconds(2000),
-        ConversationIdleClose = TimeSpan.FromMilliseconds(3500),
-        SlowConsumerBudgetBytes = 16L * 1024 * 1024,
+        ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1200 : 240000),
+        ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2400 : 300000),
+        SlowConsumerBudgetBytes = 32L * 1024 * 1024,
     };
 
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        Server = await TestServerHost.StartAsync(Configure);
-        Options = OptionsFor(Server);
+        Server = await TestServerHost.StartAsync(o => Configure(o, ShortTimers));
+        Options = OptionsFor(Server, ShortTimers);
         Runner = new ConformanceRunner(Options);
         Info = await Runner.ProbeAsync();
     }
@@ -76,4 +84,11 @@ public sealed class ReferenceServerFixture : IAsyncLifetime
             await Server.DisposeAsync();
         }
     }
+}
+
+/// <summary>The reference server with timers of a second or two, for the keepalive, transfer-timeout and idle cases.</summary>
+public sealed class ShortTimerServerFixture : ReferenceServerFixture
+{
+    /// <inheritdoc/>
+    protected override bool ShortTimers => true;
 }

@@ -277,6 +277,24 @@ public sealed class CommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Fire_and_forget_commands_get_no_reply_but_errors_arrive_as_events()
+    {
+        var alice = fixture.NewUser("ffalice");
+        await using var a = await fixture.ConnectAsync(alice);
+        await using var b = await fixture.ConnectAsync(fixture.NewUser("ffbob"));
+        await using var errors = a.Events<ErrorEvent>();
+        await using var group = b.Events<GroupMessageEvent>();
+
+        await a.SendAsync(new SendGroupMessageCommand { Data = "no cid", IncludeSelf = false });
+        Assert.Equal(alice, (await group.NextAsync(g => g.Data == "no cid")).User.Id);
+
+        await a.SendAsync(new LeaveRoomCommand { Room = "never-joined" });
+        var error = await errors.NextAsync();
+        Assert.Equal((int)ErrorCode.NotInRoom, error.Code);
+        Assert.Equal(CommandNames.LeaveRoom, error.Command);
+    }
+
+    [Fact]
     public async Task Backend_push_reaches_a_connected_user()
     {
         var bob = fixture.NewUser("pushbob");

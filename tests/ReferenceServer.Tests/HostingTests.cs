@@ -37,6 +37,27 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task While_shutting_down_upgrades_get_503_health_reports_it_and_commands_get_5004()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        await using var session = await host.ConnectAsync("sdEarly");
+        host.Services.GetRequiredService<Hosting.ShutdownState>().Begin();
+
+        var error = await session.Client.RequestAsync("ECHO", new { data = "x" });
+        Assert.Equal(("ERROR", 5004L, "SHUTTING_DOWN"), (error.Event, error.GetInt64("code"), error.GetString("error")));
+
+        using var late = new ClientWebSocket();
+        late.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => late.ConnectAsync(host.WebSocketUri("web", host.MintToken("sdLate")), CancellationToken.None));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, late.HttpStatusCode);
+
+        using var http = host.CreateHttpClient();
+        using var health = await http.GetAsync("/health");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("{\"status\":\"shutting_down\"}", await health.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Token_cli_mints_with_the_key_kept_in_the_data_directory()
     {
         var dir = Path.Combine(Path.GetTempPath(), "sb-cli-" + Guid.NewGuid().ToString("N"));

@@ -40,6 +40,9 @@ internal interface IWire
     /// <summary>Gets a frame the client sends right after the upgrade, before anything arrives (SignalR handshake), or null.</summary>
     byte[]? OpeningFrame { get; }
 
+    /// <summary>Gets a frame the client sends every 10 s to keep the connection alive (SignalR ping), or null.</summary>
+    byte[]? KeepAliveFrame => null;
+
     /// <summary>Classifies a frame; for <see cref="FrameKind.Ping"/> and protocol steps returns the frame to send back.</summary>
     /// <param name="frame">The received frame.</param>
     /// <param name="reply">A frame to send in response, or null.</param>

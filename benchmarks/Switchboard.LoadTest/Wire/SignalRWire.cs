@@ -20,6 +20,9 @@ internal sealed class SignalRWire : IWire
     public byte[]? OpeningFrame { get; } = "{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray();
 
     /// <inheritdoc />
+    public byte[]? KeepAliveFrame => PingFrame;
+
+    /// <inheritdoc />
     public Uri BuildUri(Uri baseUri, string user) => Wires.With(baseUri, "/hub", "user=" + Uri.EscapeDataString(user));
 
     /// <inheritdoc />

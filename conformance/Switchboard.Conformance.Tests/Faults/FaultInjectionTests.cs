@@ -35,7 +35,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     {
         await using var server = await TestServerHost.StartAsync(o =>
         {
-            ReferenceServerFixture.Configure(o);
+            ReferenceServerFixture.Configure(o, shortTimers: false);
             o.Settings["Switchboard:Faults:" + fault] = "true";
             if (fault == FaultNames.AcceptExpiredToken)
             {

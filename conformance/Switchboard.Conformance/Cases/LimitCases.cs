@@ -44,10 +44,10 @@ internal static class LimitCases
             }, snapshot: SnapshotMode.None);
 
         yield return Define("ka.activity-keeps-alive", Profiles.Core, "PONGs keep a connection alive past idle_timeout_ms",
-            "A client that sends PONG every idle_timeout_ms/3 is not closed during 1.5 x idle_timeout_ms.",
+            "A client that sends PONG every idle_timeout_ms/3 is not closed during 1.25 x idle_timeout_ms.",
             ["SB-KA-003", "SB-KA-002"], async ctx =>
             {
-                var wait = ctx.DerivedWait(ctx.Server.IdleTimeoutMs * 3 / 2, "1.5 x idle_timeout_ms", TimeSpan.Zero);
+                var wait = ctx.DerivedWait(ctx.Server.IdleTimeoutMs * 5 / 4, "1.25 x idle_timeout_ms", TimeSpan.Zero);
                 if (wait is null)
                 {
                     return;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 
@@ -14,6 +15,10 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
 {
     public static readonly MinimalJsonEncoder Instance = new();
 
+    private static readonly SearchValues<char> s_charsToEscapeOrSurrogates = SearchValues.Create(
+        [.. EscapedAscii(), .. Enumerable.Range(0xD800, 0x800).Select(c => (char)c)]);
+    private static readonly SearchValues<byte> s_bytesToEscape = SearchValues.Create(EscapedAscii().Select(c => (byte)c).ToArray());
+
     private MinimalJsonEncoder()
     {
     }
@@ -25,55 +30,49 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {
         var span = new ReadOnlySpan<char>(text, textLength);
-        for (var i = 0; i < span.Length; i++)
+        var offset = 0;
+        while (true)
         {
-            var c = span[i];
-            if (c < 0x20 || c == '"' || c == '\\')
+            // One vectorized search for '"', '\\', controls and surrogates; most text has none of them.
+            var hit = span[offset..].IndexOfAny(s_charsToEscapeOrSurrogates);
+            if (hit < 0)
             {
-                return i;
+                return -1;
             }
 
-            if (char.IsSurrogate(c))
+            var i = offset + hit;
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
             {
-                if (char.IsHighSurrogate(c) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
-                {
-                    i++;
-                    continue;
-                }
-
-                return i; // unpaired: let the encoder substitute U+FFFD
+                offset = i + 2; // a valid pair is written as is
+                continue;
             }
+
+            return i; // an escape, or an unpaired surrogate (the encoder substitutes U+FFFD)
         }
-
-        return -1;
     }
 
     public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text)
     {
-        var i = 0;
-        while (i < utf8Text.Length)
+        var escape = utf8Text.IndexOfAny(s_bytesToEscape);
+        var prefix = escape < 0 ? utf8Text : utf8Text[..escape];
+        if (System.Text.Unicode.Utf8.IsValid(prefix))
         {
-            var b = utf8Text[i];
-            if (b < 0x80)
-            {
-                if (b < 0x20 || b == (byte)'"' || b == (byte)'\\')
-                {
-                    return i;
-                }
+            return escape;
+        }
 
-                i++;
-                continue;
-            }
-
-            if (Rune.DecodeFromUtf8(utf8Text[i..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+        // Rare: invalid UTF-8 before the first escape; find it so the encoder substitutes U+FFFD.
+        var i = 0;
+        while (i < prefix.Length)
+        {
+            if (Rune.DecodeFromUtf8(prefix[i..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
             {
-                return i; // invalid UTF-8: let the encoder substitute U+FFFD
+                return i;
             }
 
             i += consumed;
         }
 
-        return -1;
+        return escape;
     }
 
     public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)
@@ -118,6 +117,17 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
         // Not escaped (e.g. the U+FFFD replacement of an invalid sequence): write it as is.
         var rune = Rune.IsValid(unicodeScalar) ? new Rune(unicodeScalar) : Rune.ReplacementChar;
         return rune.TryEncodeToUtf16(destination, out numberOfCharactersWritten);
+    }
+
+    private static char[] EscapedAscii()
+    {
+        var chars = new List<char> { '"', '\\' };
+        for (var c = '\0'; c < ' '; c++)
+        {
+            chars.Add(c);
+        }
+
+        return chars.ToArray();
     }
 
     private static bool Copy(ReadOnlySpan<char> text, Span<char> destination, out int written)

@@ -144,7 +144,7 @@ internal static class WireRead
         || error.Fail(ErrorCode.InvalidField, $"Expected the value '{expected}'.");
 
     public static bool MinLength(string value, long min, ref ReadError error) =>
-        (value.Length >= min && CodePoints(value) >= min)
+        (value.Length >= 2 * min || (value.Length >= min && CodePoints(value) >= min)) // a code point is 1 or 2 UTF-16 units
         || error.Fail(ErrorCode.InvalidField, $"Must be at least {min.ToString(CultureInfo.InvariantCulture)} characters long.");
 
     public static bool MaxLength(string value, long max, ref ReadError error) =>

@@ -233,7 +233,14 @@ internal sealed class WebSocketGateway
 
             Log.RateLimited(_logger, connection.ClientId);
             _services.Metrics.Error((int)ErrorCode.RateLimited);
-            connection.TrySend(EventFrames.Serialize(CommandDispatcher.CreateError(command, ErrorCode.RateLimited, "Rate limit exceeded; the command was dropped.", null), cid));
+            // SB-LIM-002: a frame-level check, answered with ERROR (not the command's error event) carrying cid/command.
+            connection.TrySend(EventFrames.Serialize(new ErrorEvent
+            {
+                Code = (int)ErrorCode.RateLimited,
+                Error = ErrorCodes.GetName(ErrorCode.RateLimited),
+                Message = "Rate limit exceeded; the frame was dropped.",
+                Command = command,
+            }, cid));
             return;
         }
 
