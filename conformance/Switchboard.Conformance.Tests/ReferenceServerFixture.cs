@@ -43,7 +43,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1200" : "240000";
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
-        o.Settings["Switchboard:History:MaxPerStream"] = "150";
+        o.Settings["Switchboard:History:MaxPerStream"] = "60";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.200";
     }
 
@@ -59,7 +59,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         TransferTimeout = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 30000),
         ForbiddenOrigin = "https://forbidden.example",
         OriginAllowListConfigured = true,
-        HistoryMaxPerStream = 150,
+        HistoryMaxPerStream = 60,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
         ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1200 : 240000),
         ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2400 : 300000),

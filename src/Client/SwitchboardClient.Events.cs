@@ -5,6 +5,9 @@ namespace Switchboard.Client;
 
 public sealed partial class SwitchboardClient
 {
+    /// <summary>True while a handler registered with <c>On</c> runs (so it may dispose its own registration without deadlock).</summary>
+    private static readonly AsyncLocal<bool> s_inHandler = new();
+
     /// <summary>
     /// Subscribes to events of type <typeparamref name="T"/> (e.g. <c>NewMessageEvent</c>; <see cref="IServerEvent"/> for all)
     /// as an <see cref="IAsyncEnumerable{T}"/>. Direct replies to this client's commands go to the awaiting call, not to
@@ -46,6 +49,7 @@ public sealed partial class SwitchboardClient
                     {
                         try
                         {
+                            s_inHandler.Value = true;
                             await handler(item, stop.Token).ConfigureAwait(false);
                         }
                         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -114,6 +118,12 @@ public sealed partial class SwitchboardClient
 
             await stop.CancelAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
+            if (s_inHandler.Value)
+            {
+                // Disposed from inside a handler: the loop ends by itself once the handler returns.
+                return;
+            }
+
             try
             {
                 await pump.ConfigureAwait(false);

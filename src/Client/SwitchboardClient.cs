@@ -125,6 +125,7 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Task? previousRun;
+        CancellationTokenSource? previousSession;
         CancellationTokenSource session;
         lock (_gate)
         {
@@ -134,6 +135,7 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
             }
 
             previousRun = _runTask;
+            previousSession = _sessionCts;
             _runTask = null;
             _stopRequested = false;
             _rejectedToken = null; // an explicit connect always asks the server again
@@ -148,6 +150,8 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
         {
             await previousRun.ConfigureAwait(false);
         }
+
+        previousSession?.Dispose();
 
         SetState(SwitchboardConnectionState.Connecting, null, null);
         ActiveConnection connection;

@@ -163,6 +163,28 @@ public sealed class CommandTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_handler_can_unregister_itself_and_receives_nothing_afterwards()
+    {
+        await using var a = await fixture.ConnectAsync(fixture.NewUser("selfa"));
+        await using var b = await fixture.ConnectAsync(fixture.NewUser("selfb"));
+        var calls = 0;
+        IAsyncDisposable? registration = null;
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        registration = b.On<GroupMessageEvent>(async (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            await registration!.DisposeAsync();
+            disposed.TrySetResult();
+        });
+        await using var all = b.Events<GroupMessageEvent>();
+        await a.SendGroupMessageAsync("one", includeSelf: false);
+        await disposed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await a.SendGroupMessageAsync("two", includeSelf: false);
+        await all.NextAsync(m => m.Data == "two");
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
     public async Task Online_list_and_presence()
     {
         var alice = fixture.NewUser("oalice");

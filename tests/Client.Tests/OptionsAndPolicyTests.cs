@@ -124,6 +124,42 @@ public sealed class OptionsAndPolicyTests
         Assert.Equal(1000, new ReconnectBackoff(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
     }
 
+    [Theory]
+    [InlineData(SwitchboardEventBufferFullMode.DropOldest, new[] { "b", "c" }, 1)]
+    [InlineData(SwitchboardEventBufferFullMode.DropNewest, new[] { "a", "b" }, 1)]
+    public async Task Full_buffers_drop_per_the_configured_mode(SwitchboardEventBufferFullMode mode, string[] expected, int droppedCount)
+    {
+        var dropped = new List<IServerEvent>();
+        var subscription = new EventSubscription<EchoEvent>(2, mode, dropped.Add);
+        foreach (var data in new[] { "a", "b", "c" })
+        {
+            await subscription.WriteAsync(new EchoEvent { Data = data }, CancellationToken.None);
+        }
+
+        var read = new List<string>();
+        while (subscription.Reader.TryRead(out var item))
+        {
+            read.Add(item.Data);
+        }
+
+        Assert.Equal(expected, read);
+        Assert.Equal(droppedCount, dropped.Count);
+    }
+
+    [Fact]
+    public async Task Wait_mode_applies_back_pressure_until_the_subscriber_reads()
+    {
+        var subscription = new EventSubscription<EchoEvent>(1, SwitchboardEventBufferFullMode.Wait, null);
+        await subscription.WriteAsync(new EchoEvent { Data = "a" }, CancellationToken.None);
+        var pending = subscription.WriteAsync(new EchoEvent { Data = "b" }, CancellationToken.None).AsTask();
+        Assert.False(pending.IsCompleted);
+        Assert.True(subscription.Reader.TryRead(out var first));
+        Assert.Equal("a", first.Data);
+        await pending.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(subscription.Reader.TryRead(out var second));
+        Assert.Equal("b", second.Data);
+    }
+
     [Fact]
     public void Jwt_expiry_is_read_from_the_payload()
     {

@@ -140,6 +140,22 @@ public sealed class ReconnectTests(ServerFixture fixture, Xunit.Abstractions.ITe
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_the_upgrade_is_a_connect_timeout()
+    {
+        await using var proxy = new FaultyTcpProxy(ServerEndPoint) { Blackhole = true };
+        var options = fixture.Options(fixture.NewUser("timeout"), url: ProxyUri(proxy));
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(300);
+        await using var client = new SwitchboardClient(options);
+        SwitchboardConnectFailedEventArgs? failed = null;
+        client.ConnectFailed += (_, e) => failed = e;
+        await Assert.ThrowsAsync<TimeoutException>(() => client.ConnectAsync());
+        Assert.NotNull(failed);
+        Assert.True(failed.IsTimeout);
+        Assert.False(failed.WillRetry);
+        Assert.Equal(SwitchboardConnectionState.Disconnected, client.State);
+    }
+
+    [Fact]
     public async Task Non_retryable_close_stops_reconnecting()
     {
         await using var proxy = new FaultyTcpProxy(ServerEndPoint);

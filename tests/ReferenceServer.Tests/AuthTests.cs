@@ -61,6 +61,21 @@ public sealed class AuthTests(SharedServer server) : IClassFixture<SharedServer>
     }
 
     [Fact]
+    public async Task Ns_claim_that_is_not_an_array_is_invalid()
+    {
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        var key = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(server.Host.SigningKey));
+        var token = handler.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object> { ["sub"] = "nsString", ["ns"] = "web" },
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+        await using var client = await TestWebSocketClient.ConnectAsync(server.Host.WebSocketUri("web", token));
+        await AssertClosedAsync(client, 4401, "token invalid", retryable: false);
+    }
+
+    [Fact]
     public async Task Bearer_header_is_accepted_and_wins_over_query()
     {
         var good = server.Host.MintToken(Names.User("bearer"), name: "Bearer User");

@@ -15,8 +15,8 @@ public sealed class SlowConsumerAndMetricsTests
     {
         await using var host = await TestServerHost.StartAsync(o =>
         {
-            o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "64";
-            o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "4194304";
+            o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = "16";
+            o.Settings["Switchboard:Limits:SendQueueMaxBytes"] = "1048576";
             o.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Information;
             o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "300000";
             o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "600000";

@@ -26,6 +26,10 @@ internal static class ChatCases
                     RequireUser(ctx, m, "user", ctx.User("alice"));
                     RequireTimestamp(ctx, m, "at");
                     ctx.Require(m.Seq is null, "GROUP_MESSAGE is live (no seq)", m.Text);
+                    if (s == alice)
+                    {
+                        ctx.Require(m.Ordinal > ok.Ordinal, "the sender gets SEND_MESSAGE_SUCCESS before its GROUP_MESSAGE copy", m.Text);
+                    }
                 }
             });
 

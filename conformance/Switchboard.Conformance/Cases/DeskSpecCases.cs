@@ -101,9 +101,10 @@ internal static class DeskSpecCases
                 var (v, id) = await QueueAsync(ctx);
                 await GrabAsync(ctx, agent, id);
                 await agent.ExpectAsync(null, f => IsMsg(f) && f.Str("data") == "I need help");
+                var oks = new List<Frame>();
                 for (var i = 1; i <= 5; i++)
                 {
-                    await v.CallAsync(Wire.SendMessage, Obj(("conversation_id", id), ("data", "n" + S(i))), Wire.SendMessageSuccess);
+                    oks.Add(await v.CallAsync(Wire.SendMessage, Obj(("conversation_id", id), ("data", "n" + S(i))), Wire.SendMessageSuccess));
                 }
 
                 long last = 0;
@@ -114,6 +115,7 @@ internal static class DeskSpecCases
                     last = m.Seq ?? 0;
                     var own = await v.ExpectAsync(Wire.NewMessage, f => f.Str("data") == "n" + S(i));
                     ctx.Require(own.Seq is > 0, "the sender's own copy is durable", own.Text);
+                    ctx.Require(own.Ordinal > oks[i - 1].Ordinal, "the sending connection gets SEND_MESSAGE_SUCCESS before its own copy", own.Text);
                 }
             });
 

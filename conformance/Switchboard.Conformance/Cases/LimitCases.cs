@@ -153,7 +153,7 @@ internal static class LimitCases
                 var bob = await ctx.ConnectAsync("bob");
                 var epoch = bob.Connect!.Str("epoch");
                 bob.PauseReading();
-                var payload = new string('z', 120 * 1024);
+                var payload = new string('z', 512 * 1024);
                 var budget = ctx.Options.SlowConsumerBudgetBytes;
                 var pushes = (int)Math.Max(1, budget / payload.Length);
                 long lastSeq = 0;
@@ -169,7 +169,7 @@ internal static class LimitCases
                     }
                 }
 
-                ctx.Note($"{lastSeq} pushes of 120 KiB sent to the non-reading connection.");
+                ctx.Note($"{lastSeq} pushes of 512 KiB sent to the non-reading connection.");
 
                 bob.ResumeReading();
                 CloseInfo closed;
@@ -179,11 +179,14 @@ internal static class LimitCases
                 }
                 catch (ConformanceFailureException)
                 {
-                    ctx.Informational($"{pushes} pushes of 120 KiB ({budget / (1024 * 1024)} MiB) did not overflow the server's send queue plus socket buffers; not exercised (raise --slow-consumer-mib).");
+                    ctx.Informational($"{pushes} pushes of 512 KiB ({budget / (1024 * 1024)} MiB) did not overflow the server's send queue plus socket buffers; not exercised (raise --slow-consumer-mib).");
                     return;
                 }
 
-                ctx.Should(closed.Code == CloseCodes.SlowConsumer, "the overflowing connection is closed with 4499 (a CLOSE frame), not dropped", closed.Code is null ? "dropped without a close frame" : $"code {closed.Code}");
+                // SB-LIM-004: the close frame may not fit into a blocked socket, so a dropped connection is acceptable;
+                // a close frame, when one arrives, must carry 4499.
+                ctx.Require(closed.Code is null or CloseCodes.SlowConsumer, "the overflowing connection is closed with 4499 (or dropped)", $"code {closed.Code}");
+                ctx.Note(closed.Code is null ? "The connection was dropped without a close frame (allowed by SB-LIM-004)." : "Closed with 4499.");
                 var back = await ctx.ConnectAsync("bob", configure: o => { o.Since = 0; o.Epoch = epoch; });
                 ctx.RequireEqual(true, back.Connect!.Bool("recovered"), "CONNECT recovered after the slow-consumer close", back.Connect.Text);
                 ctx.RequireEqual(lastSeq, back.Connect.Int("seq"), "CONNECT seq = last pushed seq", back.Connect.Text);

@@ -52,20 +52,12 @@ internal static class BackendApi
         return Results.Json(new PushResult(ev.MessageId, null, delivered), statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> PushToNamespaceAsync(string ns, HttpRequest request, IConnectionRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> PushToNamespaceAsync(string ns, HttpRequest request, IMessageRouter router, TimeProvider time, CancellationToken cancellationToken)
     {
         CheckNamespace(ns);
         var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
         var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = topic, Data = data, At = time.GetUtcNow() };
-        var frame = EventFrames.Serialize(ev);
-        var delivered = 0;
-        foreach (var connection in registry.GetNamespaceConnections(ns))
-        {
-            if (connection.TrySend(frame))
-            {
-                delivered++;
-            }
-        }
+        var delivered = router.SendToNamespace(ns, EventFrames.Serialize(ev));
 
         return Results.Json(new PushResult(ev.MessageId, null, delivered), statusCode: StatusCodes.Status202Accepted);
     }

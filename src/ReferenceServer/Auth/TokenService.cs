@@ -122,6 +122,11 @@ public sealed partial class TokenService
         }
 
         var name = jwt.TryGetPayloadValue<string>("name", out var n) && !string.IsNullOrEmpty(n) ? n : subject;
+        if (!NsClaimIsArrayOrAbsent(jwt))
+        {
+            return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's ns claim must be an array of namespace names.");
+        }
+
         List<string>? namespaces = null;
         foreach (Claim claim in jwt.Claims)
         {
@@ -150,6 +155,25 @@ public sealed partial class TokenService
         }
 
         return new AccessTokenResult(true, null, null, user, expiresAt, namespaces);
+    }
+
+    private static bool NsClaimIsArrayOrAbsent(JsonWebToken jwt)
+    {
+        if (!jwt.Claims.Any(c => c.Type == "ns"))
+        {
+            return true;
+        }
+
+        try
+        {
+            var payload = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
+            using var doc = System.Text.Json.JsonDocument.Parse(payload);
+            return doc.RootElement.TryGetProperty("ns", out var ns) && ns.ValueKind == System.Text.Json.JsonValueKind.Array;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.@-]{1,64}$", RegexOptions.CultureInvariant)]

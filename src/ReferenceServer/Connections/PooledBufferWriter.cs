@@ -2,13 +2,28 @@ using System.Buffers;
 
 namespace Switchboard.ReferenceServer.Connections;
 
-/// <summary>A growable <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}"/> buffers, reused across messages.</summary>
+/// <summary>
+/// A growable <see cref="IBufferWriter{T}"/> over <see cref="ArrayPool{T}"/> buffers. The buffer is rented on first
+/// use and returned by <see cref="Release"/>, so an idle connection holds no receive buffer.
+/// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer;
+    private readonly int _initialSize;
+    private byte[] _buffer = [];
     private int _written;
 
-    public PooledBufferWriter(int initialSize = 4096) => _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+    public PooledBufferWriter(int initialSize = 4096) => _initialSize = initialSize;
+
+    /// <summary>Returns the buffer to the pool (the next write rents again).</summary>
+    public void Release()
+    {
+        _written = 0;
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
 
     public int WrittenCount => _written;
 
@@ -17,16 +32,6 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
     public void Reset() => _written = 0;
-
-    /// <summary>Returns a large buffer to the pool after a big message so idle connections hold little memory.</summary>
-    public void ShrinkIfLarger(int size)
-    {
-        if (_buffer.Length > size)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(size);
-        }
-    }
 
     public void Advance(int count) => _written += count;
 
@@ -52,15 +57,15 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(_buffer.Length * 2, _initialSize), _written + needed));
         _buffer.AsSpan(0, _written).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
         _buffer = bigger;
     }
 
-    public void Dispose()
-    {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-    }
+    public void Dispose() => Release();
 }

@@ -226,6 +226,13 @@ internal sealed class OpcodeRewritingStream(Stream inner) : Stream, IFrameTypeSo
         }
         finally
         {
+            // Idle connections hold no batch buffer: it is rented per drain cycle.
+            if (_pending.Length > 0 && _pendingCount == 0)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_pending);
+                _pending = [];
+            }
+
             _writeLock.Release();
         }
     }

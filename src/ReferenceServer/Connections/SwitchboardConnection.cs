@@ -62,7 +62,22 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 
     public CancellationToken Closed => _closedCts.Token;
 
-    public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
+    public IDictionary<string, object?> Items
+    {
+        get
+        {
+            var items = Volatile.Read(ref _items);
+            if (items is null)
+            {
+                Interlocked.CompareExchange(ref _items, new ConcurrentDictionary<string, object?>(StringComparer.Ordinal), null);
+                items = _items!;
+            }
+
+            return items;
+        }
+    }
+
+    private ConcurrentDictionary<string, object?>? _items;
 
     /// <summary>The close code the server closed with (null if the client closed first).</summary>
     public CloseCode? CloseCode { get; private set; }
@@ -249,6 +264,10 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 
             await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, ct).ConfigureAwait(false);
             _services.Metrics.MessageSent(frame.Data.Length);
+            if (frame.Control)
+            {
+                _discardQueued = true; // SB-CLOSE-002: nothing after CLOSE, even a frame that raced the close
+            }
         }
     }
 
@@ -261,41 +280,35 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         var max = _services.Options.Limits.MaxMessageBytes;
         using var buffer = new PooledBufferWriter(4096);
         var ct = _abortCts.Token;
-        var messageIsBinary = false;
         try
         {
             while (true)
             {
+                // Zero-byte read: wait for the next message without holding a buffer (idle connections stay small).
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, ct).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await OnClientCloseAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                var messageIsBinary = _frameTypes is not null ? !_frameTypes.NextMessageIsText() : result.MessageType == WebSocketMessageType.Binary;
+                if (messageIsBinary && !IsClosing)
+                {
+                    SendError(ErrorCode.BinaryNotSupported, "Binary frames are not supported; send UTF-8 JSON text frames.");
+                    StartClose(Protocol.CloseCode.ProtocolError, CloseReasons.Binary, discardQueued: false);
+                    await DrainAfterCloseAsync().ConfigureAwait(false);
+                    return;
+                }
+
                 buffer.Reset();
-                ValueWebSocketReceiveResult result;
-                var firstFragment = true;
-                do
+                while (!result.EndOfMessage)
                 {
                     var memory = buffer.GetMemory(Math.Min(max + 1 - buffer.WrittenCount, 16 * 1024));
                     result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         await OnClientCloseAsync().ConfigureAwait(false);
-                        return;
-                    }
-
-                    var isBinary = result.MessageType == WebSocketMessageType.Binary;
-                    if (firstFragment)
-                    {
-                        firstFragment = false;
-                        if (_frameTypes is not null)
-                        {
-                            isBinary = !_frameTypes.NextMessageIsText();
-                        }
-
-                        messageIsBinary = isBinary;
-                    }
-
-                    if (messageIsBinary && !IsClosing)
-                    {
-                        SendError(ErrorCode.BinaryNotSupported, "Binary frames are not supported; send UTF-8 JSON text frames.");
-                        StartClose(Protocol.CloseCode.ProtocolError, CloseReasons.Binary, discardQueued: false);
-                        await DrainAfterCloseAsync().ConfigureAwait(false);
                         return;
                     }
 
@@ -308,25 +321,23 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                         return;
                     }
                 }
-                while (!result.EndOfMessage);
 
                 Volatile.Write(ref _lastActivity, _services.Time.GetTimestamp());
                 if (IsClosing)
                 {
+                    buffer.Release();
                     continue; // ignore input after we started closing; wait for the client's close frame
                 }
 
                 _services.Metrics.MessageReceived(buffer.WrittenCount);
                 if (_services.Faults.IsEnabled && !await _services.Faults.OnReceiveAsync(this, buffer.WrittenMemory, ct).ConfigureAwait(false))
                 {
+                    buffer.Release();
                     continue;
                 }
 
                 await onMessage(this, buffer.WrittenMemory).ConfigureAwait(false);
-                if (buffer.WrittenCount > 64 * 1024)
-                {
-                    buffer.ShrinkIfLarger(4096);
-                }
+                buffer.Release();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)

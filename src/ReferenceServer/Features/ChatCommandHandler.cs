@@ -8,7 +8,7 @@ namespace Switchboard.ReferenceServer.Features;
 /// SEND_PRIVATE_MESSAGE (durable PRIVATE_MESSAGE to every connection of the recipient, optionally in the other
 /// namespace; nobody else receives it).
 /// </summary>
-internal sealed class ChatCommandHandler(IConnectionRegistry registry, IDurableDelivery delivery, TimeProvider time) : ICommandHandler
+internal sealed class ChatCommandHandler(IMessageRouter router, IDurableDelivery delivery, TimeProvider time) : ICommandHandler
 {
     public IReadOnlyCollection<string> Commands { get; } = [CommandNames.SendGroupMessage, CommandNames.SendPrivateMessage];
 
@@ -28,13 +28,7 @@ internal sealed class ChatCommandHandler(IConnectionRegistry registry, IDurableD
 
         // SB-CHAT-003: the sender gets the reply before its copy of the GROUP_MESSAGE.
         await context.ReplyAsync(new SendMessageSuccessEvent { MessageId = messageId, At = at }, cancellationToken).ConfigureAwait(false);
-        foreach (var connection in registry.GetNamespaceConnections(context.Namespace))
-        {
-            if (includeSelf || !ReferenceEquals(connection, context.Connection))
-            {
-                connection.TrySend(frame);
-            }
-        }
+        router.SendToNamespace(context.Namespace, frame, includeSelf ? null : context.Connection);
     }
 
     private async ValueTask PrivateAsync(CommandContext context, SendPrivateMessageCommand command, CancellationToken cancellationToken)

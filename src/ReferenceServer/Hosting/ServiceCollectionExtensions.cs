@@ -55,6 +55,7 @@ public static class SwitchboardServiceCollectionExtensions
 
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<IConnectionRegistry>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.TryAddSingleton<IMessageRouter, LocalMessageRouter>();
         services.TryAddSingleton<DurableDelivery>();
         services.TryAddSingleton<IDurableDelivery>(sp => sp.GetRequiredService<DurableDelivery>());
         services.TryAddSingleton<CommandDispatcher>();

@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace Switchboard.ReferenceServer.Storage;
 
 /// <summary>
 /// <see cref="IMessageStore"/> on the shared <see cref="SqliteDatabase"/> (tables <c>sb_streams</c>,
-/// <c>sb_stream_events</c>, <c>sb_rooms</c>, <c>sb_room_messages</c>). Every append is one committed transaction.
+/// <c>sb_stream_events</c>, <c>sb_rooms</c>, <c>sb_room_messages</c>). Appends are group-committed: each call returns
+/// after the transaction holding it committed; appends that arrive while a commit runs share the next transaction.
 /// Stream heads are cached in memory (the store is the only writer of these tables).
 /// </summary>
-public sealed class SqliteMessageStore : IMessageStore
+public sealed class SqliteMessageStore : IMessageStore, IDisposable
 {
+    private const int MaxBatch = 512;
+    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private int _loopStarted;
     private readonly SqliteDatabase _db;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string, string), StreamInfo> _streams = new();
@@ -81,39 +86,7 @@ public sealed class SqliteMessageStore : IMessageStore
     public ValueTask<StoredFrame> AppendAsync(string ns, string userId, string eventName, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildFrame);
-        return _db.WriteAsync(connection =>
-        {
-            var info = EnsureStreamLocked(connection, ns, userId);
-            var seq = info.LastSeq + 1;
-            var frame = buildFrame(seq);
-            using var tx = connection.BeginTransaction();
-            using (var insert = connection.CreateCommand())
-            {
-                insert.Transaction = tx;
-                insert.CommandText = "INSERT INTO sb_stream_events (ns, user_id, seq, event, frame, created_at) VALUES ($ns, $u, $s, $ev, $f, $at)";
-                insert.Parameters.AddWithValue("$ns", ns);
-                insert.Parameters.AddWithValue("$u", userId);
-                insert.Parameters.AddWithValue("$s", seq);
-                insert.Parameters.AddWithValue("$ev", eventName);
-                insert.Parameters.AddWithValue("$f", frame);
-                insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-                insert.ExecuteNonQuery();
-            }
-
-            using (var update = connection.CreateCommand())
-            {
-                update.Transaction = tx;
-                update.CommandText = "UPDATE sb_streams SET last_seq = $s WHERE ns = $ns AND user_id = $u";
-                update.Parameters.AddWithValue("$ns", ns);
-                update.Parameters.AddWithValue("$u", userId);
-                update.Parameters.AddWithValue("$s", seq);
-                update.ExecuteNonQuery();
-            }
-
-            tx.Commit();
-            _streams[(ns, userId)] = info with { LastSeq = seq };
-            return new StoredFrame(seq, frame);
-        }, cancellationToken);
+        return Enqueue(new PendingAppend(IsRoom: false, ns, userId, eventName, buildFrame));
     }
 
     /// <inheritdoc />
@@ -178,38 +151,181 @@ public sealed class SqliteMessageStore : IMessageStore
     public ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildFrame);
-        return _db.WriteAsync(connection =>
+        return Enqueue(new PendingAppend(IsRoom: true, ns, room, "ROOM_MESSAGE", buildFrame));
+    }
+
+    /// <summary>Stops the group-commit loop (pending appends still complete).</summary>
+    public void Dispose() => _appends.Writer.TryComplete();
+
+    private ValueTask<StoredFrame> Enqueue(PendingAppend append)
+    {
+        if (Interlocked.CompareExchange(ref _loopStarted, 1, 0) == 0)
         {
-            var info = _rooms.TryGetValue((ns, room), out var cached) ? cached : LoadRoom(connection, ns, room);
-            var seq = info.LastSeq + 1;
-            var frame = buildFrame(seq);
-            using var tx = connection.BeginTransaction();
-            using (var upsert = connection.CreateCommand())
+            _ = Task.Run(AppendLoopAsync);
+        }
+
+        if (!_appends.Writer.TryWrite(append))
+        {
+            throw new ObjectDisposedException(nameof(SqliteMessageStore));
+        }
+
+        return new ValueTask<StoredFrame>(append.Completion.Task);
+    }
+
+    // Group commit: every append queued while the previous transaction was committing goes into the next one, so
+    // under load many durable events share one commit; a lone append is committed immediately (no added latency).
+    private async Task AppendLoopAsync()
+    {
+        var reader = _appends.Reader;
+        var batch = new List<PendingAppend>(MaxBatch);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var append))
             {
-                upsert.Transaction = tx;
-                upsert.CommandText = "INSERT INTO sb_rooms (ns, room, last_seq, pruned_through) VALUES ($ns, $r, $s, 0) ON CONFLICT(ns, room) DO UPDATE SET last_seq = excluded.last_seq";
-                upsert.Parameters.AddWithValue("$ns", ns);
-                upsert.Parameters.AddWithValue("$r", room);
-                upsert.Parameters.AddWithValue("$s", seq);
-                upsert.ExecuteNonQuery();
+                batch.Add(append);
             }
 
-            using (var insert = connection.CreateCommand())
+            try
             {
-                insert.Transaction = tx;
-                insert.CommandText = "INSERT INTO sb_room_messages (ns, room, room_seq, frame, created_at) VALUES ($ns, $r, $s, $f, $at)";
-                insert.Parameters.AddWithValue("$ns", ns);
-                insert.Parameters.AddWithValue("$r", room);
-                insert.Parameters.AddWithValue("$s", seq);
-                insert.Parameters.AddWithValue("$f", frame);
-                insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-                insert.ExecuteNonQuery();
+                var results = await _db.WriteAsync(connection => CommitBatch(connection, batch)).ConfigureAwait(false);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(results[i]);
+                }
             }
+            catch (Exception ex)
+            {
+                foreach (var append in batch)
+                {
+                    append.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
 
-            tx.Commit();
-            _rooms[(ns, room)] = info with { LastSeq = seq };
-            return new StoredFrame(seq, frame);
-        }, cancellationToken);
+    private StoredFrame[] CommitBatch(SqliteConnection connection, List<PendingAppend> batch)
+    {
+        var results = new StoredFrame[batch.Count];
+        var streams = new Dictionary<(string, string), StreamInfo>();
+        var rooms = new Dictionary<(string, string), RoomStreamInfo>();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        using var tx = connection.BeginTransaction();
+        using var insertEvent = connection.CreateCommand();
+        insertEvent.Transaction = tx;
+        insertEvent.CommandText = "INSERT INTO sb_stream_events (ns, user_id, seq, event, frame, created_at) VALUES ($ns, $u, $s, $ev, $f, $at)";
+        var pNs = insertEvent.Parameters.Add("$ns", SqliteType.Text);
+        var pUser = insertEvent.Parameters.Add("$u", SqliteType.Text);
+        var pSeq = insertEvent.Parameters.Add("$s", SqliteType.Integer);
+        var pEvent = insertEvent.Parameters.Add("$ev", SqliteType.Text);
+        var pFrame = insertEvent.Parameters.Add("$f", SqliteType.Blob);
+        insertEvent.Parameters.AddWithValue("$at", now);
+        using var insertRoom = connection.CreateCommand();
+        insertRoom.Transaction = tx;
+        insertRoom.CommandText = "INSERT INTO sb_room_messages (ns, room, room_seq, frame, created_at) VALUES ($ns, $r, $s, $f, $at)";
+        var rNs = insertRoom.Parameters.Add("$ns", SqliteType.Text);
+        var rRoom = insertRoom.Parameters.Add("$r", SqliteType.Text);
+        var rSeq = insertRoom.Parameters.Add("$s", SqliteType.Integer);
+        var rFrame = insertRoom.Parameters.Add("$f", SqliteType.Blob);
+        insertRoom.Parameters.AddWithValue("$at", now);
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var append = batch[i];
+            var key = (append.Ns, append.Key);
+            long seq;
+            if (append.IsRoom)
+            {
+                if (!rooms.TryGetValue(key, out var room))
+                {
+                    room = _rooms.TryGetValue(key, out var cachedRoom) ? cachedRoom : LoadRoom(connection, append.Ns, append.Key, tx);
+                }
+
+                seq = room.LastSeq + 1;
+                rooms[key] = room with { LastSeq = seq };
+                var frame = append.BuildFrame(seq);
+                rNs.Value = append.Ns;
+                rRoom.Value = append.Key;
+                rSeq.Value = seq;
+                rFrame.Value = frame;
+                insertRoom.ExecuteNonQuery();
+                results[i] = new StoredFrame(seq, frame);
+            }
+            else
+            {
+                if (!streams.TryGetValue(key, out var stream))
+                {
+                    stream = _streams.TryGetValue(key, out var cached) ? cached : LoadStream(connection, tx, append.Ns, append.Key) ?? CreateStream(connection, tx, append.Ns, append.Key);
+                }
+
+                seq = stream.LastSeq + 1;
+                streams[key] = stream with { LastSeq = seq };
+                var frame = append.BuildFrame(seq);
+                pNs.Value = append.Ns;
+                pUser.Value = append.Key;
+                pSeq.Value = seq;
+                pEvent.Value = append.EventName;
+                pFrame.Value = frame;
+                insertEvent.ExecuteNonQuery();
+                results[i] = new StoredFrame(seq, frame);
+            }
+        }
+
+        foreach (var ((ns, user), stream) in streams)
+        {
+            using var update = connection.CreateCommand();
+            update.Transaction = tx;
+            update.CommandText = "UPDATE sb_streams SET last_seq = $s WHERE ns = $ns AND user_id = $u";
+            update.Parameters.AddWithValue("$ns", ns);
+            update.Parameters.AddWithValue("$u", user);
+            update.Parameters.AddWithValue("$s", stream.LastSeq);
+            update.ExecuteNonQuery();
+        }
+
+        foreach (var ((ns, room), info) in rooms)
+        {
+            using var upsert = connection.CreateCommand();
+            upsert.Transaction = tx;
+            upsert.CommandText = "INSERT INTO sb_rooms (ns, room, last_seq, pruned_through) VALUES ($ns, $r, $s, 0) ON CONFLICT(ns, room) DO UPDATE SET last_seq = excluded.last_seq";
+            upsert.Parameters.AddWithValue("$ns", ns);
+            upsert.Parameters.AddWithValue("$r", room);
+            upsert.Parameters.AddWithValue("$s", info.LastSeq);
+            upsert.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+
+        // Publish the new heads only after the commit succeeded.
+        foreach (var (key, stream) in streams)
+        {
+            _streams[key] = stream;
+        }
+
+        foreach (var (key, info) in rooms)
+        {
+            _rooms[key] = info;
+        }
+
+        return results;
+    }
+
+    private StreamInfo CreateStream(SqliteConnection connection, SqliteTransaction tx, string ns, string userId)
+    {
+        var info = new StreamInfo(NewEpoch(), 0, 0, 0);
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO sb_streams (ns, user_id, epoch, last_seq, acked_seq, pruned_through, created_at) VALUES ($ns, $u, $e, 0, 0, 0, $at)";
+        insert.Parameters.AddWithValue("$ns", ns);
+        insert.Parameters.AddWithValue("$u", userId);
+        insert.Parameters.AddWithValue("$e", info.Epoch);
+        insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        insert.ExecuteNonQuery();
+        return info;
+    }
+
+    private sealed record PendingAppend(bool IsRoom, string Ns, string Key, string EventName, Func<long, byte[]> BuildFrame)
+    {
+        public TaskCompletionSource<StoredFrame> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <inheritdoc />
@@ -284,9 +400,10 @@ public sealed class SqliteMessageStore : IMessageStore
         return reader.Read() ? new StreamInfo(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)) : null;
     }
 
-    private static RoomStreamInfo LoadRoom(SqliteConnection connection, string ns, string room)
+    private static RoomStreamInfo LoadRoom(SqliteConnection connection, string ns, string room, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT last_seq, pruned_through FROM sb_rooms WHERE ns = $ns AND room = $r";
         cmd.Parameters.AddWithValue("$ns", ns);
         cmd.Parameters.AddWithValue("$r", room);
