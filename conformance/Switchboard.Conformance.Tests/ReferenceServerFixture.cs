@@ -44,7 +44,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
         o.Settings["Switchboard:History:MaxPerStream"] = "60";
-        o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.200";
+        o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.500";
     }
 
     /// <summary>Suite options matching <see cref="Configure"/> for a server.</summary>
@@ -69,6 +69,11 @@ public class ReferenceServerFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
+        // Client sessions and the in-process server share one thread pool; a larger minimum keeps a blocking call on
+        // either side from stalling the other while the pool slowly injects threads.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+
         Server = await TestServerHost.StartAsync(o => Configure(o, ShortTimers));
         Options = OptionsFor(Server, ShortTimers);
         Runner = new ConformanceRunner(Options);

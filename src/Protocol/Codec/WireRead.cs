@@ -226,16 +226,21 @@ internal static class WireRead
     /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count).</summary>
     public static int CodePoints(string value)
     {
+        // Every code point is one UTF-16 unit except those outside the BMP (a surrogate pair): subtract the low
+        // surrogates, found with a vectorized range search (most text has none, so this is one pass at memory speed).
         var count = value.Length;
-        foreach (var c in value)
+        var rest = value.AsSpan();
+        while (true)
         {
-            if (char.IsLowSurrogate(c))
+            var i = rest.IndexOfAnyInRange('\uDC00', '\uDFFF');
+            if (i < 0)
             {
-                count--;
+                return count;
             }
-        }
 
-        return count;
+            count--;
+            rest = rest[(i + 1)..];
+        }
     }
 
     public static string Describe(JsonTokenType token) => token switch

@@ -42,7 +42,10 @@ internal sealed class ChatCommandHandler(IMessageRouter router, IDurableDelivery
 
         var messageId = MessageIds.New(time);
         var at = time.GetUtcNow();
-        await delivery.AppendAsync(targetNs, command.To, new PrivateMessageEvent
+
+        // SB-CHAT: stored before the sender is acknowledged. The command is only queued here (seq order fixed), so
+        // the connection goes on reading while the group commit runs; the ack is sent after the commit, in order.
+        var committed = await delivery.BeginAppendAsync(targetNs, command.To, new PrivateMessageEvent
         {
             MessageId = messageId,
             User = UserRefs.From(context.User),
@@ -50,7 +53,31 @@ internal sealed class ChatCommandHandler(IMessageRouter router, IDurableDelivery
             Namespace = UserRefs.ToNamespace(context.Namespace),
             Data = command.Data,
             At = at,
-        }, cancellationToken).ConfigureAwait(false);
-        await context.ReplyAsync(new SendMessageSuccessEvent { MessageId = messageId, At = at }, cancellationToken).ConfigureAwait(false);
+        }, _ => Forget(context.ReplyAsync(new SendMessageSuccessEvent { MessageId = messageId, At = at }, CancellationToken.None)), cancellationToken).ConfigureAwait(false);
+        if (!committed.IsCompletedSuccessfully)
+        {
+            _ = FailIfNotStoredAsync(committed, context);
+        }
+    }
+
+    // Connections queue frames synchronously; should an implementation complete later, do not block the commit path.
+    private static void Forget(ValueTask pending)
+    {
+        if (!pending.IsCompleted)
+        {
+            _ = pending.AsTask();
+        }
+    }
+
+    private static async Task FailIfNotStoredAsync(Task<long> committed, CommandContext context)
+    {
+        try
+        {
+            await committed.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await context.FailAsync(ErrorCode.InternalError, "The message could not be stored; it was not sent.", null, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 }

@@ -64,7 +64,7 @@ public static partial class SwitchboardServer
         return app;
     }
 
-    /// <summary>Maps WebSockets (<c>/web</c>, <c>/app</c>), <c>/health</c> and the <c>/api/v1</c> HTTP API.</summary>
+    /// <summary>Maps WebSockets (<c>/web</c>, <c>/app</c>), <c>/health</c>, <c>/stats</c> (loopback only) and the <c>/api/v1</c> HTTP API.</summary>
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -73,6 +73,7 @@ public static partial class SwitchboardServer
         app.Map("/web", (HttpContext http) => gateway.HandleAsync(http, Namespaces.Web));
         app.Map("/app", (HttpContext http) => gateway.HandleAsync(http, Namespaces.App));
         HealthEndpoint.Map(app);
+        StatsEndpoint.Map(app);
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilter<AdminAuthFilter>();

@@ -5,9 +5,10 @@ using Switchboard.ReferenceServer.Storage;
 namespace Switchboard.ReferenceServer.Messaging;
 
 /// <summary>
-/// <see cref="IDurableDelivery"/> over <see cref="IMessageStore"/>: appends under a per-stream lock, then pushes the
-/// stored bytes to the user's connections while still holding it, so every connection sees seq order. Connection
-/// resume (<see cref="OpenStreamAsync"/>) takes the same lock, which makes replay + registration gap- and dupe-free.
+/// <see cref="IDurableDelivery"/> over <see cref="IMessageStore"/>: queues appends under a per-stream lock; the store's
+/// group-commit loop commits them and pushes the stored bytes to the user's connections in seq order. Connection
+/// resume (<see cref="OpenStreamAsync"/>) takes the same lock and waits (EnsureStream barrier) until the stream's
+/// queued appends were delivered, which makes replay + registration gap- and dupe-free.
 /// </summary>
 internal sealed class DurableDelivery : IDurableDelivery
 {
@@ -28,25 +29,44 @@ internal sealed class DurableDelivery : IDurableDelivery
 
     public async ValueTask<long> AppendAsync(string ns, string userId, IServerEvent ev, CommandContext? reply, CancellationToken cancellationToken = default)
     {
+        var committed = await BeginAppendAsync(ns, userId, ev, reply, null, cancellationToken).ConfigureAwait(false);
+        return await committed.ConfigureAwait(false);
+    }
+
+    public ValueTask<Task<long>> BeginAppendAsync(string ns, string userId, IServerEvent ev, Action<long>? onDelivered, CancellationToken cancellationToken = default)
+        => BeginAppendAsync(ns, userId, ev, null, onDelivered, cancellationToken);
+
+    // The stream lock is held only while the append is queued (that fixes its seq order relative to resumes, which take
+    // the same lock); the commit and the push to the user's connections happen on the store's group-commit loop, in
+    // seq order. So a sender can have many appends in flight, and they share commits.
+    private async ValueTask<Task<long>> BeginAppendAsync(string ns, string userId, IServerEvent ev, CommandContext? reply, Action<long>? onDelivered, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(ev);
+        ValueTask<StoredFrame> stored;
         using (await _locks.AcquireAsync(ns, userId, cancellationToken).ConfigureAwait(false))
         {
-            var stored = await _store.AppendAsync(ns, userId, ev.EventName, seq => EventFrames.Serialize(ev, null, seq), CancellationToken.None).ConfigureAwait(false);
-            foreach (var connection in _registry.GetUserConnections(ns, userId))
+            stored = _store.AppendAsync(ns, userId, ev.EventName, seq => EventFrames.Serialize(ev, null, seq), frame =>
             {
-                if (reply is not null && ReferenceEquals(connection, reply.Connection) && reply.TryClaimReply())
+                foreach (var connection in _registry.GetUserConnections(ns, userId))
                 {
-                    connection.TrySend(reply.Cid is null ? stored.Frame : EventFrames.Serialize(ev, reply.Cid, stored.Seq));
+                    if (reply is not null && ReferenceEquals(connection, reply.Connection) && reply.TryClaimReply())
+                    {
+                        connection.TrySend(reply.Cid is null ? frame.Frame : EventFrames.Serialize(ev, reply.Cid, frame.Seq));
+                    }
+                    else
+                    {
+                        connection.TrySend(frame.Frame);
+                    }
                 }
-                else
-                {
-                    connection.TrySend(stored.Frame);
-                }
-            }
 
-            return stored.Seq;
+                onDelivered?.Invoke(frame.Seq);
+            }, CancellationToken.None);
         }
+
+        return SeqOf(stored);
     }
+
+    private static async Task<long> SeqOf(ValueTask<StoredFrame> stored) => (await stored.ConfigureAwait(false)).Seq;
 
     public async ValueTask<bool> StreamExistsAsync(string ns, string userId, CancellationToken cancellationToken = default)
         => await _store.GetStreamAsync(ns, userId, cancellationToken).ConfigureAwait(false) is not null;

@@ -24,6 +24,14 @@ public interface IDurableDelivery
     /// </summary>
     ValueTask<long> AppendAsync(string ns, string userId, IServerEvent ev, CommandContext? reply, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Pipelined append: returns as soon as the event is queued in the user's stream (its seq order is fixed); the
+    /// inner task completes with the seq after the event was committed (fsynced) and pushed to the user's connections.
+    /// <paramref name="onDelivered"/> runs right after that push, on the commit path, in seq order (use it to send the
+    /// sender's acknowledgement without waiting for a thread-pool hop; keep it non-blocking).
+    /// </summary>
+    ValueTask<Task<long>> BeginAppendAsync(string ns, string userId, IServerEvent ev, Action<long>? onDelivered, CancellationToken cancellationToken = default);
+
     /// <summary>Whether a stream exists for the user (the user connected at least once or was sent a durable event).</summary>
     ValueTask<bool> StreamExistsAsync(string ns, string userId, CancellationToken cancellationToken = default);
 }

@@ -17,6 +17,14 @@ public interface IMessageStore
     /// <summary>Appends the next event; <paramref name="buildFrame"/> receives the assigned seq and returns the stored bytes.</summary>
     ValueTask<StoredFrame> AppendAsync(string ns, string userId, string eventName, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="AppendAsync(string, string, string, Func{long, byte[]}, CancellationToken)"/>; the append is queued
+    /// (its seq order fixed) before this returns, and <paramref name="onCommitted"/> runs after the commit, before the
+    /// returned task completes, in seq order for the stream (keep it short and non-blocking: it runs on the commit path).
+    /// A later <see cref="EnsureStreamAsync"/> of the stream completes only after every earlier append's callback ran.
+    /// </summary>
+    ValueTask<StoredFrame> AppendAsync(string ns, string userId, string eventName, Func<long, byte[]> buildFrame, Action<StoredFrame>? onCommitted, CancellationToken cancellationToken = default);
+
     /// <summary>Stored frames with seq greater than <paramref name="afterSeq"/>, in order (at most <paramref name="limit"/>).</summary>
     ValueTask<IReadOnlyList<StoredFrame>> ReadAsync(string ns, string userId, long afterSeq, int limit, CancellationToken cancellationToken = default);
 

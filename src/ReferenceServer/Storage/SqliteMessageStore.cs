@@ -9,7 +9,9 @@ namespace Switchboard.ReferenceServer.Storage;
 /// <see cref="IMessageStore"/> on the shared <see cref="SqliteDatabase"/> (tables <c>sb_streams</c>,
 /// <c>sb_stream_events</c>, <c>sb_rooms</c>, <c>sb_room_messages</c>). Appends are group-committed: each call returns
 /// after the transaction holding it committed; appends that arrive while a commit runs share the next transaction.
-/// Stream heads are cached in memory (the store is the only writer of these tables).
+/// Stream creation (<see cref="EnsureStreamAsync"/>) goes through the same loop, so many first connects share one commit.
+/// Commit callbacks run on the loop in queue order. Stream heads are cached in memory (the store is the only writer of
+/// these tables).
 /// </summary>
 public sealed class SqliteMessageStore : IMessageStore, IDisposable
 {
@@ -20,6 +22,7 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string, string), StreamInfo> _streams = new();
     private readonly ConcurrentDictionary<(string, string), RoomStreamInfo> _rooms = new();
+    private readonly ConcurrentDictionary<(string, string), int> _pending = new(); // queued, not yet delivered stream appends
 
     /// <summary>Creates the store.</summary>
     public SqliteMessageStore(SqliteDatabase database, TimeProvider timeProvider)
@@ -47,46 +50,36 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask<StreamInfo> EnsureStreamAsync(string ns, string userId, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A missing stream is created by the group-commit loop, so the first connects of many new users share one
+    /// transaction (and one fsync) instead of paying one synchronous commit each.
+    /// </remarks>
+    public ValueTask<StreamInfo> EnsureStreamAsync(string ns, string userId, CancellationToken cancellationToken = default)
     {
-        var existing = await GetStreamAsync(ns, userId, cancellationToken).ConfigureAwait(false);
-        if (existing is not null)
+        if (_streams.TryGetValue((ns, userId), out var cached) && !_pending.ContainsKey((ns, userId)))
         {
-            return existing;
+            return ValueTask.FromResult(cached);
         }
 
-        return await _db.WriteAsync(connection => EnsureStreamLocked(connection, ns, userId), cancellationToken).ConfigureAwait(false);
-    }
-
-    private StreamInfo EnsureStreamLocked(SqliteConnection connection, string ns, string userId)
-    {
-        if (_streams.TryGetValue((ns, userId), out var cached))
-        {
-            return cached;
-        }
-
-        var info = LoadStream(connection, null, ns, userId);
-        if (info is null)
-        {
-            info = new StreamInfo(NewEpoch(), 0, 0, 0);
-            using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO sb_streams (ns, user_id, epoch, last_seq, acked_seq, pruned_through, created_at) VALUES ($ns, $u, $e, 0, 0, 0, $at)";
-            insert.Parameters.AddWithValue("$ns", ns);
-            insert.Parameters.AddWithValue("$u", userId);
-            insert.Parameters.AddWithValue("$e", info.Epoch);
-            insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-            insert.ExecuteNonQuery();
-        }
-
-        _streams[(ns, userId)] = info;
-        return info;
+        // Unknown stream, or appends of it still queued: go through the loop (creates it in the next group commit,
+        // and completes only after the queued appends were committed and delivered).
+        var create = new PendingAppend(PendingKind.EnsureStream, ns, userId, string.Empty, null, null);
+        Enqueue(create);
+        return new ValueTask<StreamInfo>(create.Created!.Task);
     }
 
     /// <inheritdoc />
     public ValueTask<StoredFrame> AppendAsync(string ns, string userId, string eventName, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default)
+        => AppendAsync(ns, userId, eventName, buildFrame, null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<StoredFrame> AppendAsync(string ns, string userId, string eventName, Func<long, byte[]> buildFrame, Action<StoredFrame>? onCommitted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildFrame);
-        return Enqueue(new PendingAppend(IsRoom: false, ns, userId, eventName, buildFrame));
+        var append = new PendingAppend(PendingKind.StreamEvent, ns, userId, eventName, buildFrame, onCommitted);
+        _pending.AddOrUpdate((ns, userId), 1, static (_, n) => n + 1);
+        Enqueue(append);
+        return new ValueTask<StoredFrame>(append.Completion!.Task);
     }
 
     /// <inheritdoc />
@@ -151,13 +144,15 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
     public ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildFrame);
-        return Enqueue(new PendingAppend(IsRoom: true, ns, room, "ROOM_MESSAGE", buildFrame));
+        var append = new PendingAppend(PendingKind.RoomMessage, ns, room, "ROOM_MESSAGE", buildFrame, null);
+        Enqueue(append);
+        return new ValueTask<StoredFrame>(append.Completion!.Task);
     }
 
     /// <summary>Stops the group-commit loop (pending appends still complete).</summary>
     public void Dispose() => _appends.Writer.TryComplete();
 
-    private ValueTask<StoredFrame> Enqueue(PendingAppend append)
+    private void Enqueue(PendingAppend append)
     {
         if (Interlocked.CompareExchange(ref _loopStarted, 1, 0) == 0)
         {
@@ -168,8 +163,6 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
         {
             throw new ObjectDisposedException(nameof(SqliteMessageStore));
         }
-
-        return new ValueTask<StoredFrame>(append.Completion.Task);
     }
 
     // Group commit: every append queued while the previous transaction was committing goes into the next one, so
@@ -188,53 +181,43 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
 
             try
             {
-                var results = await _db.WriteAsync(connection => CommitBatch(connection, batch)).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
+                await _db.WriteAsync(connection => CommitBatch(connection, batch)).ConfigureAwait(false);
+                // In queue order: the commit callbacks (delivery to connections) run here, on the loop, so a stream's
+                // events reach its connections in seq order, and a stream barrier (EnsureStream) completes only after
+                // every earlier append of that stream was delivered.
+                foreach (var append in batch)
                 {
-                    batch[i].Completion.TrySetResult(results[i]);
+                    append.Complete();
+                    ReleasePending(append);
                 }
             }
             catch (Exception ex)
             {
                 foreach (var append in batch)
                 {
-                    append.Completion.TrySetException(ex);
+                    append.Fail(ex);
+                    ReleasePending(append);
                 }
             }
         }
     }
 
-    private StoredFrame[] CommitBatch(SqliteConnection connection, List<PendingAppend> batch)
+    private int CommitBatch(SqliteConnection connection, List<PendingAppend> batch)
     {
-        var results = new StoredFrame[batch.Count];
+        var statements = _statements ??= new Statements(connection);
         var streams = new Dictionary<(string, string), StreamInfo>();
+        var dirtyStreams = new HashSet<(string, string)>();
         var rooms = new Dictionary<(string, string), RoomStreamInfo>();
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         using var tx = connection.BeginTransaction();
-        using var insertEvent = connection.CreateCommand();
-        insertEvent.Transaction = tx;
-        insertEvent.CommandText = "INSERT INTO sb_stream_events (ns, user_id, seq, event, frame, created_at) VALUES ($ns, $u, $s, $ev, $f, $at)";
-        var pNs = insertEvent.Parameters.Add("$ns", SqliteType.Text);
-        var pUser = insertEvent.Parameters.Add("$u", SqliteType.Text);
-        var pSeq = insertEvent.Parameters.Add("$s", SqliteType.Integer);
-        var pEvent = insertEvent.Parameters.Add("$ev", SqliteType.Text);
-        var pFrame = insertEvent.Parameters.Add("$f", SqliteType.Blob);
-        insertEvent.Parameters.AddWithValue("$at", now);
-        using var insertRoom = connection.CreateCommand();
-        insertRoom.Transaction = tx;
-        insertRoom.CommandText = "INSERT INTO sb_room_messages (ns, room, room_seq, frame, created_at) VALUES ($ns, $r, $s, $f, $at)";
-        var rNs = insertRoom.Parameters.Add("$ns", SqliteType.Text);
-        var rRoom = insertRoom.Parameters.Add("$r", SqliteType.Text);
-        var rSeq = insertRoom.Parameters.Add("$s", SqliteType.Integer);
-        var rFrame = insertRoom.Parameters.Add("$f", SqliteType.Blob);
-        insertRoom.Parameters.AddWithValue("$at", now);
+        statements.Bind(tx, now);
 
         for (var i = 0; i < batch.Count; i++)
         {
             var append = batch[i];
             var key = (append.Ns, append.Key);
             long seq;
-            if (append.IsRoom)
+            if (append.Kind == PendingKind.RoomMessage)
             {
                 if (!rooms.TryGetValue(key, out var room))
                 {
@@ -243,54 +226,43 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
 
                 seq = room.LastSeq + 1;
                 rooms[key] = room with { LastSeq = seq };
-                var frame = append.BuildFrame(seq);
-                rNs.Value = append.Ns;
-                rRoom.Value = append.Key;
-                rSeq.Value = seq;
-                rFrame.Value = frame;
-                insertRoom.ExecuteNonQuery();
-                results[i] = new StoredFrame(seq, frame);
+                var frame = append.BuildFrame!(seq);
+                statements.InsertRoomMessage(append.Ns, append.Key, seq, frame);
+                append.Frame = new StoredFrame(seq, frame);
+                continue;
             }
-            else
-            {
-                if (!streams.TryGetValue(key, out var stream))
-                {
-                    stream = _streams.TryGetValue(key, out var cached) ? cached : LoadStream(connection, tx, append.Ns, append.Key) ?? CreateStream(connection, tx, append.Ns, append.Key);
-                }
 
-                seq = stream.LastSeq + 1;
-                streams[key] = stream with { LastSeq = seq };
-                var frame = append.BuildFrame(seq);
-                pNs.Value = append.Ns;
-                pUser.Value = append.Key;
-                pSeq.Value = seq;
-                pEvent.Value = append.EventName;
-                pFrame.Value = frame;
-                insertEvent.ExecuteNonQuery();
-                results[i] = new StoredFrame(seq, frame);
+            if (!streams.TryGetValue(key, out var stream))
+            {
+                stream = _streams.TryGetValue(key, out var cached)
+                    ? cached
+                    : statements.LoadStream(append.Ns, append.Key) ?? statements.CreateStream(append.Ns, append.Key, NewEpoch());
+                streams[key] = stream;
             }
+
+            if (append.Kind == PendingKind.EnsureStream)
+            {
+                append.Stream = stream;
+                continue;
+            }
+
+            seq = stream.LastSeq + 1;
+            stream = stream with { LastSeq = seq };
+            streams[key] = stream;
+            dirtyStreams.Add(key);
+            var eventFrame = append.BuildFrame!(seq);
+            statements.InsertStreamEvent(append.Ns, append.Key, seq, append.EventName, eventFrame);
+            append.Frame = new StoredFrame(seq, eventFrame);
         }
 
-        foreach (var ((ns, user), stream) in streams)
+        foreach (var key in dirtyStreams)
         {
-            using var update = connection.CreateCommand();
-            update.Transaction = tx;
-            update.CommandText = "UPDATE sb_streams SET last_seq = $s WHERE ns = $ns AND user_id = $u";
-            update.Parameters.AddWithValue("$ns", ns);
-            update.Parameters.AddWithValue("$u", user);
-            update.Parameters.AddWithValue("$s", stream.LastSeq);
-            update.ExecuteNonQuery();
+            statements.UpdateStreamHead(key.Item1, key.Item2, streams[key].LastSeq);
         }
 
         foreach (var ((ns, room), info) in rooms)
         {
-            using var upsert = connection.CreateCommand();
-            upsert.Transaction = tx;
-            upsert.CommandText = "INSERT INTO sb_rooms (ns, room, last_seq, pruned_through) VALUES ($ns, $r, $s, 0) ON CONFLICT(ns, room) DO UPDATE SET last_seq = excluded.last_seq";
-            upsert.Parameters.AddWithValue("$ns", ns);
-            upsert.Parameters.AddWithValue("$r", room);
-            upsert.Parameters.AddWithValue("$s", info.LastSeq);
-            upsert.ExecuteNonQuery();
+            statements.UpsertRoomHead(ns, room, info.LastSeq);
         }
 
         tx.Commit();
@@ -306,26 +278,189 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
             _rooms[key] = info;
         }
 
-        return results;
+        return batch.Count;
     }
 
-    private StreamInfo CreateStream(SqliteConnection connection, SqliteTransaction tx, string ns, string userId)
+    private Statements? _statements;
+
+    private void ReleasePending(PendingAppend append)
     {
-        var info = new StreamInfo(NewEpoch(), 0, 0, 0);
-        using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO sb_streams (ns, user_id, epoch, last_seq, acked_seq, pruned_through, created_at) VALUES ($ns, $u, $e, 0, 0, 0, $at)";
-        insert.Parameters.AddWithValue("$ns", ns);
-        insert.Parameters.AddWithValue("$u", userId);
-        insert.Parameters.AddWithValue("$e", info.Epoch);
-        insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        insert.ExecuteNonQuery();
-        return info;
+        if (append.Kind != PendingKind.StreamEvent)
+        {
+            return;
+        }
+
+        var key = (append.Ns, append.Key);
+        if (_pending.AddOrUpdate(key, 0, static (_, n) => n - 1) <= 0)
+        {
+            _pending.TryRemove(KeyValuePair.Create(key, 0));
+        }
     }
 
-    private sealed record PendingAppend(bool IsRoom, string Ns, string Key, string EventName, Func<long, byte[]> BuildFrame)
+    /// <summary>
+    /// The group-commit loop's prepared statements, created once on the writer connection and reused for every batch
+    /// (only the loop uses them, under the database write lock).
+    /// </summary>
+    private sealed class Statements
     {
-        public TaskCompletionSource<StoredFrame> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SqliteCommand _insertEvent;
+        private readonly SqliteCommand _insertRoom;
+        private readonly SqliteCommand _updateStream;
+        private readonly SqliteCommand _upsertRoom;
+        private readonly SqliteCommand _loadStream;
+        private readonly SqliteCommand _createStream;
+
+        public Statements(SqliteConnection connection)
+        {
+            _insertEvent = Create(connection, "INSERT INTO sb_stream_events (ns, user_id, seq, event, frame, created_at) VALUES ($ns, $k, $s, $ev, $f, $at)",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text), ("$s", SqliteType.Integer), ("$ev", SqliteType.Text), ("$f", SqliteType.Blob), ("$at", SqliteType.Integer));
+            _insertRoom = Create(connection, "INSERT INTO sb_room_messages (ns, room, room_seq, frame, created_at) VALUES ($ns, $k, $s, $f, $at)",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text), ("$s", SqliteType.Integer), ("$f", SqliteType.Blob), ("$at", SqliteType.Integer));
+            _updateStream = Create(connection, "UPDATE sb_streams SET last_seq = $s WHERE ns = $ns AND user_id = $k",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text), ("$s", SqliteType.Integer));
+            _upsertRoom = Create(connection, "INSERT INTO sb_rooms (ns, room, last_seq, pruned_through) VALUES ($ns, $k, $s, 0) ON CONFLICT(ns, room) DO UPDATE SET last_seq = excluded.last_seq",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text), ("$s", SqliteType.Integer));
+            _loadStream = Create(connection, "SELECT epoch, last_seq, acked_seq, pruned_through FROM sb_streams WHERE ns = $ns AND user_id = $k",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text));
+            _createStream = Create(connection, "INSERT INTO sb_streams (ns, user_id, epoch, last_seq, acked_seq, pruned_through, created_at) VALUES ($ns, $k, $e, 0, 0, 0, $at)",
+                ("$ns", SqliteType.Text), ("$k", SqliteType.Text), ("$e", SqliteType.Text), ("$at", SqliteType.Integer));
+        }
+
+        public void Bind(SqliteTransaction tx, long now)
+        {
+            foreach (var cmd in (ReadOnlySpan<SqliteCommand>)[_insertEvent, _insertRoom, _updateStream, _upsertRoom, _loadStream, _createStream])
+            {
+                cmd.Transaction = tx;
+                if (cmd.Parameters.Contains("$at"))
+                {
+                    cmd.Parameters["$at"].Value = now;
+                }
+            }
+        }
+
+        public void InsertStreamEvent(string ns, string user, long seq, string eventName, byte[] frame)
+        {
+            var p = _insertEvent.Parameters;
+            p[0].Value = ns;
+            p[1].Value = user;
+            p[2].Value = seq;
+            p[3].Value = eventName;
+            p[4].Value = frame;
+            _insertEvent.ExecuteNonQuery();
+        }
+
+        public void InsertRoomMessage(string ns, string room, long seq, byte[] frame)
+        {
+            var p = _insertRoom.Parameters;
+            p[0].Value = ns;
+            p[1].Value = room;
+            p[2].Value = seq;
+            p[3].Value = frame;
+            _insertRoom.ExecuteNonQuery();
+        }
+
+        public void UpdateStreamHead(string ns, string user, long lastSeq)
+        {
+            var p = _updateStream.Parameters;
+            p[0].Value = ns;
+            p[1].Value = user;
+            p[2].Value = lastSeq;
+            _updateStream.ExecuteNonQuery();
+        }
+
+        public void UpsertRoomHead(string ns, string room, long lastSeq)
+        {
+            var p = _upsertRoom.Parameters;
+            p[0].Value = ns;
+            p[1].Value = room;
+            p[2].Value = lastSeq;
+            _upsertRoom.ExecuteNonQuery();
+        }
+
+        public StreamInfo? LoadStream(string ns, string user)
+        {
+            var p = _loadStream.Parameters;
+            p[0].Value = ns;
+            p[1].Value = user;
+            using var reader = _loadStream.ExecuteReader();
+            return reader.Read() ? new StreamInfo(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)) : null;
+        }
+
+        public StreamInfo CreateStream(string ns, string user, string epoch)
+        {
+            var p = _createStream.Parameters;
+            p[0].Value = ns;
+            p[1].Value = user;
+            p[2].Value = epoch;
+            _createStream.ExecuteNonQuery();
+            return new StreamInfo(epoch, 0, 0, 0);
+        }
+
+        private static SqliteCommand Create(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
+        {
+            var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (name, type) in parameters)
+            {
+                cmd.Parameters.Add(name, type);
+            }
+
+            return cmd;
+        }
+    }
+
+    private enum PendingKind
+    {
+        StreamEvent,
+        RoomMessage,
+        EnsureStream,
+    }
+
+    private sealed class PendingAppend(PendingKind kind, string ns, string key, string eventName, Func<long, byte[]>? buildFrame, Action<StoredFrame>? onCommitted)
+    {
+        public PendingKind Kind { get; } = kind;
+
+        public string Ns { get; } = ns;
+
+        public string Key { get; } = key;
+
+        public string EventName { get; } = eventName;
+
+        public Func<long, byte[]>? BuildFrame { get; } = buildFrame;
+
+        public TaskCompletionSource<StoredFrame>? Completion { get; } = kind == PendingKind.EnsureStream ? null : new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<StreamInfo>? Created { get; } = kind == PendingKind.EnsureStream ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public StoredFrame Frame { get; set; }
+
+        public StreamInfo? Stream { get; set; }
+
+        public void Complete()
+        {
+            if (onCommitted is not null)
+            {
+                try
+                {
+                    onCommitted(Frame);
+                }
+                catch (Exception ex)
+                {
+                    // The event is stored; a failing delivery callback must not stop the loop. Report it to the caller.
+                    Completion?.TrySetException(ex);
+                    return;
+                }
+            }
+
+            Completion?.TrySetResult(Frame);
+            Created?.TrySetResult(Stream!);
+        }
+
+        public void Fail(Exception ex)
+        {
+            Completion?.TrySetException(ex);
+            Created?.TrySetException(ex);
+        }
     }
 
     /// <inheritdoc />

@@ -18,6 +18,7 @@ public sealed partial class WorkOrder
     private static readonly JsonEncodedText s_assignee = JsonEncodedText.Encode("assignee");
     private static readonly JsonEncodedText s_created_by = JsonEncodedText.Encode("created_by");
     private static readonly JsonEncodedText s_conversation_id = JsonEncodedText.Encode("conversation_id");
+    private static readonly JsonEncodedText s_comment = JsonEncodedText.Encode("comment");
     private static readonly JsonEncodedText s_created_at = JsonEncodedText.Encode("created_at");
     private static readonly JsonEncodedText s_updated_at = JsonEncodedText.Encode("updated_at");
 
@@ -49,6 +50,10 @@ public sealed partial class WorkOrder
     [JsonPropertyName("conversation_id")]
     public string? ConversationId { get; init; }
 
+    /// <summary>Comment of the last update (absent when no update carried one). Optional. Constraints: at most 2000 character(s). Wire: <c>comment</c>.</summary>
+    [JsonPropertyName("comment")]
+    public string? Comment { get; init; }
+
     /// <summary>Creation time. Required. Wire: <c>created_at</c>.</summary>
     [JsonPropertyName("created_at")]
     public required DateTimeOffset CreatedAt { get; init; }
@@ -76,6 +81,10 @@ public sealed partial class WorkOrder
         {
             writer.WriteString(s_conversation_id, v_conversation_id);
         }
+        if (Comment is { } v_comment)
+        {
+            writer.WriteString(s_comment, v_comment);
+        }
         WireWrite.DateTime(writer, s_created_at, CreatedAt);
         WireWrite.DateTime(writer, s_updated_at, UpdatedAt);
         writer.WriteEndObject();
@@ -94,6 +103,7 @@ public sealed partial class WorkOrder
         UserRef? p_assignee = default;
         UserRef? p_created_by = default;
         string? p_conversation_id = default;
+        string? p_comment = default;
         DateTimeOffset p_created_at = default;
         DateTimeOffset p_updated_at = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -297,6 +307,33 @@ public sealed partial class WorkOrder
                     }
                 }
             }
+            else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_comment = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommentValue(ref reader, out var v, ref e))
+                    {
+                        p_comment = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (7 < failedAt)
+                        {
+                            failedAt = 7;
+                            error = e;
+                            error.In("comment");
+                        }
+                    }
+                }
+            }
             else if (reader.ValueTextEquals(s_created_at.EncodedUtf8Bytes))
             {
                 reader.Read();
@@ -317,9 +354,9 @@ public sealed partial class WorkOrder
                     else
                     {
                         WireRead.SkipRest(ref reader, depth);
-                        if (7 < failedAt)
+                        if (8 < failedAt)
                         {
-                            failedAt = 7;
+                            failedAt = 8;
                             error = e;
                             error.In("created_at");
                         }
@@ -346,9 +383,9 @@ public sealed partial class WorkOrder
                     else
                     {
                         WireRead.SkipRest(ref reader, depth);
-                        if (8 < failedAt)
+                        if (9 < failedAt)
                         {
-                            failedAt = 8;
+                            failedAt = 9;
                             error = e;
                             error.In("updated_at");
                         }
@@ -370,8 +407,8 @@ public sealed partial class WorkOrder
             if ((seen & (1UL << 2)) == 0 && 2 < failedAt) return WireRead.Missing("body", ref error);
             if ((seen & (1UL << 3)) == 0 && 3 < failedAt) return WireRead.Missing("status", ref error);
             if ((seen & (1UL << 4)) == 0 && 5 < failedAt) return WireRead.Missing("created_by", ref error);
-            if ((seen & (1UL << 5)) == 0 && 7 < failedAt) return WireRead.Missing("created_at", ref error);
-            if ((seen & (1UL << 6)) == 0 && 8 < failedAt) return WireRead.Missing("updated_at", ref error);
+            if ((seen & (1UL << 5)) == 0 && 8 < failedAt) return WireRead.Missing("created_at", ref error);
+            if ((seen & (1UL << 6)) == 0 && 9 < failedAt) return WireRead.Missing("updated_at", ref error);
             return false;
         }
 
@@ -384,6 +421,7 @@ public sealed partial class WorkOrder
             Assignee = p_assignee,
             CreatedBy = p_created_by!,
             ConversationId = p_conversation_id,
+            Comment = p_comment,
             CreatedAt = p_created_at,
             UpdatedAt = p_updated_at,
         };
@@ -460,6 +498,17 @@ public sealed partial class WorkOrder
     {
         value = default;
         if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCommentValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error) || !WireRead.MaxLength(s0, 2000L, ref error))
         {
             return false;
         }
