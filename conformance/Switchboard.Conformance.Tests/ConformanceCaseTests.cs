@@ -14,7 +14,12 @@ public sealed class ConformanceCaseTests(ReferenceServerFixture fixture, ITestOu
     /// unless the reference server deliberately takes a SHOULD-level liberty.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, (Verdict Verdict, string Reason)> DocumentedExceptions =
-        new Dictionary<string, (Verdict, string)>(StringComparer.Ordinal);
+        new Dictionary<string, (Verdict, string)>(StringComparer.Ordinal)
+        {
+            // Whether 40 MiB overflow the server's 8 MiB send queue depends on the kernel's socket-buffer autotuning
+            // on loopback; when it does not, the case reports INFORMATIONAL instead of guessing.
+            ["lim.slow-consumer"] = (Verdict.Informational, "overflow depends on loopback socket buffer sizes"),
+        };
 
     /// <summary>Every case id.</summary>
     public static TheoryData<string> CaseIds()

@@ -34,6 +34,16 @@ public class ReferenceServerFixture : IAsyncLifetime
     /// <summary>The runner.</summary>
     public ConformanceRunner Runner { get; private set; } = null!;
 
+    /// <summary>
+    /// Client sessions and the in-process server share one thread pool; a larger minimum keeps a blocking call on
+    /// either side from stalling the other while the pool slowly injects threads (observed: 0.5 s per message).
+    /// </summary>
+    public static void RaiseThreadPoolMinimum()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+    }
+
     /// <summary>Server settings used by the conformance run (also the base for fault runs).</summary>
     public static void Configure(TestServerOptions o, bool shortTimers = false)
     {
@@ -43,7 +53,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1200" : "240000";
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
-        o.Settings["Switchboard:History:MaxPerStream"] = "60";
+        o.Settings["Switchboard:History:MaxPerStream"] = "100";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.500";
     }
 
@@ -59,20 +69,17 @@ public class ReferenceServerFixture : IAsyncLifetime
         TransferTimeout = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 30000),
         ForbiddenOrigin = "https://forbidden.example",
         OriginAllowListConfigured = true,
-        HistoryMaxPerStream = 60,
+        HistoryMaxPerStream = 100,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
         ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1200 : 240000),
         ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2400 : 300000),
-        SlowConsumerBudgetBytes = 32L * 1024 * 1024,
+        SlowConsumerBudgetBytes = 40L * 1024 * 1024,
     };
 
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        // Client sessions and the in-process server share one thread pool; a larger minimum keeps a blocking call on
-        // either side from stalling the other while the pool slowly injects threads.
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+        RaiseThreadPoolMinimum();
 
         Server = await TestServerHost.StartAsync(o => Configure(o, ShortTimers));
         Options = OptionsFor(Server, ShortTimers);

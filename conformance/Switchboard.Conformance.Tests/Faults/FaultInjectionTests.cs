@@ -33,6 +33,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     [MemberData(nameof(Faults))]
     public async Task Suite_catches_fault(string fault, string[] caseIds)
     {
+        ReferenceServerFixture.RaiseThreadPoolMinimum();
         await using var server = await TestServerHost.StartAsync(o =>
         {
             ReferenceServerFixture.Configure(o, shortTimers: false);
@@ -45,7 +46,19 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
             o.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<IFaultInjector, ConformanceFaultInjector>());
         });
-        using var runner = new ConformanceRunner(ReferenceServerFixture.OptionsFor(server));
+        var options = ReferenceServerFixture.OptionsFor(server);
+
+        // A faulty server often never sends what a case waits for: a shorter wait keeps the run quick.
+        using var runner = new ConformanceRunner(new ConformanceOptions
+        {
+            WebSocketUrl = options.WebSocketUrl,
+            BackendUrl = options.BackendUrl,
+            SigningKey = options.SigningKey,
+            ExpectTimeout = TimeSpan.FromSeconds(3),
+            SilenceWindow = options.SilenceWindow,
+            MaxDerivedWait = options.MaxDerivedWait,
+            TransferTimeout = options.TransferTimeout,
+        });
         var info = await runner.ProbeAsync();
         var caught = new List<string>();
         foreach (var id in caseIds)

@@ -31,13 +31,14 @@ public sealed class AdminAuthFilter(TokenService tokens, ILogger<AdminAuthFilter
         {
             Log.ApiRejected(logger, 401, (int)result.Error!.Value, result.Message ?? string.Empty);
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return ApiProblems.Create(StatusCodes.Status401Unauthorized, result.Error!.Value, result.Message ?? "Unauthorized.");
+            var detail = result.Error == ErrorCode.TokenMissing ? "An admin bearer token is required." : result.Message ?? "Unauthorized.";
+            return ApiProblems.Create(StatusCodes.Status401Unauthorized, result.Error!.Value, detail);
         }
 
         if (!result.User!.IsInRole(Roles.Admin))
         {
             Log.ApiRejected(logger, 403, (int)ErrorCode.Forbidden, "role is not admin");
-            return ApiProblems.Create(StatusCodes.Status403Forbidden, ErrorCode.Forbidden, "The backend API requires a token with role 'admin'.");
+            return ApiProblems.Create(StatusCodes.Status403Forbidden, ErrorCode.Forbidden, $"Role '{result.User.Role}' may not use the backend API.");
         }
 
         if (http.Request.RouteValues.TryGetValue("ns", out var nsValue) && nsValue is string ns && Namespaces.IsKnown(ns) && !result.AllowsNamespace(ns))

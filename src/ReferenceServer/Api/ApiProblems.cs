@@ -1,15 +1,20 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Switchboard.Protocol;
 using Switchboard.ReferenceServer.Messaging;
+using WireProblemDetails = Switchboard.Protocol.ProblemDetails;
 
 namespace Switchboard.ReferenceServer.Hosting;
 
 /// <summary>
-/// RFC 7807 problem+json responses carrying the Switchboard error <c>code</c> (int) and <c>error</c> (name).
+/// RFC 7807 problem+json responses (the generated <see cref="WireProblemDetails"/>) carrying the Switchboard error <c>code</c> (int) and <c>error</c> (name).
 /// </summary>
 public static class ApiProblems
 {
+    /// <summary>The media type of every error response (SB-API-002).</summary>
+    public const string ContentType = "application/problem+json";
+
     /// <summary>Writes a problem response.</summary>
     public static Task WriteAsync(HttpContext http, int status, ErrorCode code, string detail, string? path = null)
     {
@@ -24,13 +29,17 @@ public static class ApiProblems
     public static IResult Create(int status, ErrorCode code, string detail, string? path = null)
     {
         var name = ErrorNames.Of(code);
-        var extensions = new Dictionary<string, object?> { ["code"] = (int)code, ["error"] = name };
-        if (path is not null)
+        var problem = new WireProblemDetails
         {
-            extensions["path"] = path;
-        }
-
-        return Results.Problem(detail: detail, statusCode: status, title: name, type: "urn:switchboard:error:" + name, extensions: extensions);
+            Type = "urn:switchboard:error:" + name,
+            Title = name,
+            Status = status,
+            Detail = detail,
+            Code = (int)code,
+            Error = name,
+            Path = path,
+        };
+        return Results.Json(problem, SwitchboardJsonContext.Default.ProblemDetails, ContentType, status);
     }
 }
 
@@ -53,13 +62,23 @@ public sealed class SwitchboardApiException(int status, ErrorCode code, string m
     public ErrorCode Code { get; } = code;
 }
 
-/// <summary>Helpers to read JSON bodies of the HTTP API with exact error codes.</summary>
+/// <summary>
+/// Reads JSON request bodies of the HTTP API into the generated request types (<c>PushRequest</c>,
+/// <c>CreateWorkOrderRequest</c>...) with the exact error codes of SB-API-015: 1001 not valid JSON, 1008 not an
+/// object, then per property in schema order 1004 missing (or <c>null</c>) and 1005 wrong type or enum value, with
+/// the path rooted at the body (<c>$.topic</c>). Range/length/pattern rules are checked by the endpoints.
+/// </summary>
 public static class ApiJson
 {
-    /// <summary>Reads the request body as a JSON object (400 1001 malformed / 1008 not an object).</summary>
-    public static async Task<JsonElement> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Reads and validates the request body as <typeparamref name="T"/> using the generated metadata.</summary>
+    /// <typeparam name="T">A generated request type.</typeparam>
+    /// <param name="request">The HTTP request.</param>
+    /// <param name="typeInfo">The type's metadata from <see cref="SwitchboardJsonContext"/>.</param>
+    /// <param name="cancellationToken">Cancels reading the body.</param>
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(typeInfo);
         JsonDocument doc;
         try
         {
@@ -72,39 +91,47 @@ public static class ApiJson
 
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
             {
                 throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidEnvelope, "The request body must be a JSON object.", "$");
             }
 
-            return doc.RootElement.Clone();
+            // Schema order (the generated types declare their properties in schema order): the first problem wins.
+            foreach (var property in typeInfo.Properties)
+            {
+                var anyValue = property.PropertyType == typeof(JsonElement);
+                if (!root.TryGetProperty(property.Name, out var value) || (value.ValueKind == JsonValueKind.Null && !anyValue))
+                {
+                    if (property.IsRequired)
+                    {
+                        throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{property.Name}'.", "$." + property.Name);
+                    }
+
+                    continue;
+                }
+
+                if (!anyValue)
+                {
+                    try
+                    {
+                        _ = value.Deserialize(typeInfo.Options.GetTypeInfo(property.PropertyType));
+                    }
+                    catch (JsonException)
+                    {
+                        throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, $"Field '{property.Name}' has the wrong type or an invalid value.", "$." + property.Name);
+                    }
+                }
+            }
+
+            try
+            {
+                return root.Deserialize(typeInfo) ?? throw new JsonException("null body");
+            }
+            catch (JsonException ex)
+            {
+                throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "The request body does not match the schema.", ex.Path ?? "$");
+            }
         }
-    }
-
-    /// <summary>A required string property (400 1004 missing / 1005 wrong type or length).</summary>
-    public static string RequiredString(JsonElement body, string name, int maxLength = int.MaxValue)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.", "$." + name);
-        }
-
-        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 } s || s.Length > maxLength)
-        {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, $"Field '{name}' must be a non-empty string of at most {maxLength} characters.", "$." + name);
-        }
-
-        return s;
-    }
-
-    /// <summary>A required property of any JSON type (400 1004 when missing).</summary>
-    public static JsonElement RequiredValue(JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value))
-        {
-            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.MissingField, $"Missing required field '{name}'.", "$." + name);
-        }
-
-        return value.Clone();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,6 +14,8 @@ namespace Switchboard.ReferenceServer.Api;
 /// </summary>
 internal static class BackendApi
 {
+    private const int MaxTopicLength = 128;
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/namespaces/{ns}/users/{userId}/push", PushToUserAsync);
@@ -31,11 +32,11 @@ internal static class BackendApi
             throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "The user id is invalid (1-64 chars [A-Za-z0-9_.@-]).", "$.userId");
         }
 
-        var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
-        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = topic, Data = data, At = time.GetUtcNow() };
+        var push = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
+        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = push.Topic, Data = push.Data, At = time.GetUtcNow() };
         var seq = await delivery.AppendAsync(ns, userId, ev, cancellationToken).ConfigureAwait(false);
         var delivered = registry.GetUserConnections(ns, userId).Count;
-        return Results.Json(new PushResult(ev.MessageId, seq, delivered), statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(new UserPushResult { MessageId = ev.MessageId, Seq = seq, Delivered = delivered }, SwitchboardJsonContext.Default.UserPushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> PushToRoomAsync(string ns, string room, HttpRequest request, RoomService rooms, TimeProvider time, CancellationToken cancellationToken)
@@ -46,27 +47,27 @@ internal static class BackendApi
             throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidRoom, "The room name is invalid (1-64 chars [A-Za-z0-9_.:-]).", "$.room");
         }
 
-        var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
-        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = topic, Data = data, Room = room, At = time.GetUtcNow() };
+        var push = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
+        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = push.Topic, Data = push.Data, Room = room, At = time.GetUtcNow() };
         var delivered = rooms.Broadcast(ns, room, EventFrames.Serialize(ev));
-        return Results.Json(new PushResult(ev.MessageId, null, delivered), statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(new PushResult { MessageId = ev.MessageId, Delivered = delivered }, SwitchboardJsonContext.Default.PushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> PushToNamespaceAsync(string ns, HttpRequest request, IMessageRouter router, TimeProvider time, CancellationToken cancellationToken)
     {
         CheckNamespace(ns);
-        var (topic, data) = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
-        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = topic, Data = data, At = time.GetUtcNow() };
+        var push = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
+        var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = push.Topic, Data = push.Data, At = time.GetUtcNow() };
         var delivered = router.SendToNamespace(ns, EventFrames.Serialize(ev));
 
-        return Results.Json(new PushResult(ev.MessageId, null, delivered), statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(new PushResult { MessageId = ev.MessageId, Delivered = delivered }, SwitchboardJsonContext.Default.PushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static IResult GetOnline(string ns, IConnectionRegistry registry)
     {
         CheckNamespace(ns);
-        var users = registry.GetOnlineUsers(ns).Select(u => new OnlineUserDto(u.User.Id, u.User.Name, u.User.Role, u.Connections)).ToArray();
-        return Results.Json(new OnlineDto(ns, users));
+        var users = registry.GetOnlineUsers(ns).Select(UserRefs.ToOnlineUser).ToArray();
+        return Results.Json(new OnlineListResult { Namespace = UserRefs.ToNamespace(ns), Users = users }, SwitchboardJsonContext.Default.OnlineListResult);
     }
 
     private static void CheckNamespace(string ns)
@@ -77,26 +78,15 @@ internal static class BackendApi
         }
     }
 
-    private static async Task<(string Topic, JsonElement Data)> ReadPushAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The push body as the generated <see cref="PushRequest"/>; <c>topic</c> is 1-128 characters.</summary>
+    private static async Task<PushRequest> ReadPushAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var body = await ApiJson.ReadObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        var topic = ApiJson.RequiredString(body, "topic", 128);
-        var data = ApiJson.RequiredValue(body, "data");
-        return (topic, data);
+        var push = await ApiJson.ReadAsync(request, SwitchboardJsonContext.Default.PushRequest, cancellationToken).ConfigureAwait(false);
+        if (push.Topic.Length is < 1 or > MaxTopicLength)
+        {
+            throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "topic must be 1-128 characters.", "$.topic");
+        }
+
+        return push;
     }
-
-    private sealed record OnlineDto(
-        [property: System.Text.Json.Serialization.JsonPropertyName("namespace")] string Namespace,
-        [property: System.Text.Json.Serialization.JsonPropertyName("users")] OnlineUserDto[] Users);
-
-    private sealed record OnlineUserDto(
-        [property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id,
-        [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Name,
-        [property: System.Text.Json.Serialization.JsonPropertyName("role")] string Role,
-        [property: System.Text.Json.Serialization.JsonPropertyName("connections")] int Connections);
-
-    private sealed record PushResult(
-        [property: System.Text.Json.Serialization.JsonPropertyName("message_id")] string MessageId,
-        [property: System.Text.Json.Serialization.JsonPropertyName("seq"), System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Seq,
-        [property: System.Text.Json.Serialization.JsonPropertyName("delivered")] int Delivered);
 }

@@ -458,9 +458,14 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         }
     }
 
+    /// <summary>When the connection's current token expires (set by <see cref="SetTokenExpiry"/>).</summary>
+    /// <remarks>A field, not an <see cref="Items"/> entry: a connection that never uses Items allocates no dictionary.</remarks>
+    public DateTimeOffset TokenExpiresAt { get; private set; }
+
     /// <summary>(Re)arms the token-expiry timer: CLOSE 4419 at <paramref name="expiresAt"/>.</summary>
     public void SetTokenExpiry(DateTimeOffset expiresAt)
     {
+        TokenExpiresAt = expiresAt;
         var due = expiresAt - _services.Time.GetUtcNow();
         if (due < TimeSpan.Zero)
         {

@@ -159,7 +159,6 @@ internal sealed class WebSocketGateway
             Log.ConnectionOpened(_logger, clientId, user.Id, user.Role, ns, missed);
             connection.SetTokenExpiry(auth.ExpiresAt);
             connection.StartKeepAlive();
-            connection.Items[ConnectionItems.TokenExpiry] = auth.ExpiresAt;
             _registry.RaiseOpened(change);
 
             // The writer starts only now: when the client sees CONNECT, the connection is registered (live events
@@ -295,11 +294,4 @@ internal static class CloseReasons
     public const string InternalError = "internal error";
     public const string Binary = "binary frames are not supported";
     public const string TooBig = "message too big";
-}
-
-/// <summary>Well-known keys of <see cref="IConnection.Items"/> used by the core.</summary>
-public static class ConnectionItems
-{
-    /// <summary>The <see cref="DateTimeOffset"/> the connection's current token expires at.</summary>
-    public const string TokenExpiry = "core.token_expiry";
 }

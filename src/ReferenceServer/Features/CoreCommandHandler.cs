@@ -38,7 +38,6 @@ internal sealed class CoreCommandHandler(TokenService tokens, DurableDelivery de
         if (context.Connection is SwitchboardConnection connection)
         {
             connection.SetTokenExpiry(result.ExpiresAt);
-            connection.Items[ConnectionItems.TokenExpiry] = result.ExpiresAt;
         }
 
         await context.ReplyAsync(new AckEvent { Command = CommandNames.RefreshToken, ExpiresAt = result.ExpiresAt }, cancellationToken).ConfigureAwait(false);

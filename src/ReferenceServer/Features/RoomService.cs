@@ -133,7 +133,11 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
             var messageId = MessageIds.New(time);
             var at = time.GetUtcNow();
             var user = UserRefs.From(connection.User);
-            var stored = await store.AppendRoomAsync(ns, room, seq => EventFrames.Serialize(new RoomMessageEvent
+            // Only queued under the room lock (room_seq order fixed); the commit, the sender's reply and the broadcast
+            // run on the store's group-commit loop in room_seq order, so the sender can keep publishing meanwhile and
+            // concurrent messages share one commit. The members are taken at commit time: JOIN_ROOM (same lock) waits
+            // for the queued messages first (GetRoomAsync barrier), so a joiner gets each message exactly once.
+            var stored = store.AppendRoomAsync(ns, room, seq => EventFrames.Serialize(new RoomMessageEvent
             {
                 MessageId = messageId,
                 Room = room,
@@ -141,13 +145,42 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
                 User = user,
                 Data = data,
                 At = at,
-            }), CancellationToken.None).ConfigureAwait(false);
-            // SB-ROOM-010: the sender gets the reply before its copy of the ROOM_MESSAGE.
-            await context.ReplyAsync(new SendMessageSuccessEvent { MessageId = messageId, At = at, Seq = stored.Seq }, CancellationToken.None).ConfigureAwait(false);
-            foreach (var member in recipients)
+            }), frame =>
             {
-                member.TrySend(stored.Frame);
+                // SB-ROOM-010: the sender gets the reply before its copy of the ROOM_MESSAGE.
+                var reply = context.ReplyAsync(new SendMessageSuccessEvent { MessageId = messageId, At = at, Seq = frame.Seq }, CancellationToken.None);
+                if (!reply.IsCompleted)
+                {
+                    _ = reply.AsTask();
+                }
+
+                IConnection[] members;
+                lock (_gate)
+                {
+                    members = _rooms.TryGetValue((ns, room), out var current) ? current.Connections() : [];
+                }
+
+                foreach (var member in members)
+                {
+                    member.TrySend(frame.Frame);
+                }
+            }, CancellationToken.None);
+            if (!stored.IsCompletedSuccessfully)
+            {
+                _ = FailIfNotStoredAsync(stored, context);
             }
+        }
+    }
+
+    private static async Task FailIfNotStoredAsync(ValueTask<StoredFrame> stored, CommandContext context)
+    {
+        try
+        {
+            await stored.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await context.FailAsync(ErrorCode.InternalError, "The message could not be stored; it was not sent.", null, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

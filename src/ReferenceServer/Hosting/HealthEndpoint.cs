@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using SwitchboardJsonContext = Switchboard.Protocol.SwitchboardJsonContext;
+using WireHealthStatus = Switchboard.Protocol.HealthStatus;
 
 namespace Switchboard.ReferenceServer.Hosting;
 
 /// <summary>
 /// <c>GET /health</c> (SB-API-016): ASP.NET Core health checks (SQLite + shutdown state) rendered as
-/// <c>{"status":"ok"}</c> (200), <c>{"status":"shutting_down"}</c> (503) or <c>{"status":"unhealthy"}</c> (503).
+/// the generated <see cref="WireHealthStatus"/>: <c>{"status":"ok"}</c> (200), <c>{"status":"shutting_down"}</c> (503) or <c>{"status":"unhealthy"}</c> (503).
 /// </summary>
 internal static class HealthEndpoint
 {
@@ -24,11 +26,10 @@ internal static class HealthEndpoint
             },
             ResponseWriter = static (http, report) =>
             {
-                http.Response.ContentType = "application/json";
                 var status = report.Entries.TryGetValue(ShutdownHealthCheck.Name, out var shutdown) && shutdown.Status == HealthStatus.Unhealthy
                     ? "shutting_down"
                     : report.Status == HealthStatus.Unhealthy ? "unhealthy" : "ok";
-                return http.Response.WriteAsync("{\"status\":\"" + status + "\"}");
+                return http.Response.WriteAsJsonAsync(new WireHealthStatus { Status = status }, SwitchboardJsonContext.Default.HealthStatus, cancellationToken: http.RequestAborted);
             },
         });
     }

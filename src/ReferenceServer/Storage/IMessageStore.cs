@@ -37,6 +37,13 @@ public interface IMessageStore
     /// <summary>Appends a room message; <paramref name="buildFrame"/> receives the assigned room_seq.</summary>
     ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="AppendRoomAsync(string, string, Func{long, byte[]}, CancellationToken)"/> with a commit callback
+    /// that runs in room_seq order before the returned task completes; a later <see cref="GetRoomAsync"/> of the room
+    /// completes only after every earlier room append's callback ran.
+    /// </summary>
+    ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, Action<StoredFrame>? onCommitted, CancellationToken cancellationToken = default);
+
     /// <summary>Stored room frames with room_seq greater than <paramref name="afterSeq"/>, in order.</summary>
     ValueTask<IReadOnlyList<StoredFrame>> ReadRoomAsync(string ns, string room, long afterSeq, int limit, CancellationToken cancellationToken = default);
 

@@ -23,6 +23,7 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
     private readonly ConcurrentDictionary<(string, string), StreamInfo> _streams = new();
     private readonly ConcurrentDictionary<(string, string), RoomStreamInfo> _rooms = new();
     private readonly ConcurrentDictionary<(string, string), int> _pending = new(); // queued, not yet delivered stream appends
+    private readonly ConcurrentDictionary<(string, string), int> _pendingRooms = new(); // the same for room messages
 
     /// <summary>Creates the store.</summary>
     public SqliteMessageStore(SqliteDatabase database, TimeProvider timeProvider)
@@ -129,6 +130,14 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
     /// <inheritdoc />
     public ValueTask<RoomStreamInfo> GetRoomAsync(string ns, string room, CancellationToken cancellationToken = default)
     {
+        if (_pendingRooms.ContainsKey((ns, room)))
+        {
+            // Room messages still queued: answer after they were committed and delivered (a barrier for JOIN_ROOM).
+            var barrier = new PendingAppend(PendingKind.EnsureRoom, ns, room, string.Empty, null, null);
+            Enqueue(barrier);
+            return new ValueTask<RoomStreamInfo>(barrier.RoomInfo!.Task);
+        }
+
         if (_rooms.TryGetValue((ns, room), out var cached))
         {
             return ValueTask.FromResult(cached);
@@ -142,9 +151,14 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
 
     /// <inheritdoc />
     public ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, CancellationToken cancellationToken = default)
+        => AppendRoomAsync(ns, room, buildFrame, null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<StoredFrame> AppendRoomAsync(string ns, string room, Func<long, byte[]> buildFrame, Action<StoredFrame>? onCommitted, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buildFrame);
-        var append = new PendingAppend(PendingKind.RoomMessage, ns, room, "ROOM_MESSAGE", buildFrame, null);
+        var append = new PendingAppend(PendingKind.RoomMessage, ns, room, "ROOM_MESSAGE", buildFrame, onCommitted);
+        _pendingRooms.AddOrUpdate((ns, room), 1, static (_, n) => n + 1);
         Enqueue(append);
         return new ValueTask<StoredFrame>(append.Completion!.Task);
     }
@@ -217,11 +231,22 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
             var append = batch[i];
             var key = (append.Ns, append.Key);
             long seq;
-            if (append.Kind == PendingKind.RoomMessage)
+            if (append.Kind is PendingKind.RoomMessage or PendingKind.EnsureRoom)
             {
                 if (!rooms.TryGetValue(key, out var room))
                 {
                     room = _rooms.TryGetValue(key, out var cachedRoom) ? cachedRoom : LoadRoom(connection, append.Ns, append.Key, tx);
+                    if (append.Kind == PendingKind.EnsureRoom)
+                    {
+                        append.Room = room;
+                        continue; // nothing to write; not added to the heads to upsert
+                    }
+                }
+
+                if (append.Kind == PendingKind.EnsureRoom)
+                {
+                    append.Room = room;
+                    continue;
                 }
 
                 seq = room.LastSeq + 1;
@@ -285,15 +310,21 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
 
     private void ReleasePending(PendingAppend append)
     {
-        if (append.Kind != PendingKind.StreamEvent)
+        var pending = append.Kind switch
+        {
+            PendingKind.StreamEvent => _pending,
+            PendingKind.RoomMessage => _pendingRooms,
+            _ => null,
+        };
+        if (pending is null)
         {
             return;
         }
 
         var key = (append.Ns, append.Key);
-        if (_pending.AddOrUpdate(key, 0, static (_, n) => n - 1) <= 0)
+        if (pending.AddOrUpdate(key, 0, static (_, n) => n - 1) <= 0)
         {
-            _pending.TryRemove(KeyValuePair.Create(key, 0));
+            pending.TryRemove(KeyValuePair.Create(key, 0));
         }
     }
 
@@ -414,6 +445,7 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
         StreamEvent,
         RoomMessage,
         EnsureStream,
+        EnsureRoom,
     }
 
     private sealed class PendingAppend(PendingKind kind, string ns, string key, string eventName, Func<long, byte[]>? buildFrame, Action<StoredFrame>? onCommitted)
@@ -431,6 +463,10 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
         public TaskCompletionSource<StoredFrame>? Completion { get; } = kind == PendingKind.EnsureStream ? null : new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<StreamInfo>? Created { get; } = kind == PendingKind.EnsureStream ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public TaskCompletionSource<RoomStreamInfo>? RoomInfo { get; } = kind == PendingKind.EnsureRoom ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public RoomStreamInfo Room { get; set; }
 
         public StoredFrame Frame { get; set; }
 
@@ -454,12 +490,14 @@ public sealed class SqliteMessageStore : IMessageStore, IDisposable
 
             Completion?.TrySetResult(Frame);
             Created?.TrySetResult(Stream!);
+            RoomInfo?.TrySetResult(Room);
         }
 
         public void Fail(Exception ex)
         {
             Completion?.TrySetException(ex);
             Created?.TrySetException(ex);
+            RoomInfo?.TrySetException(ex);
         }
     }
 

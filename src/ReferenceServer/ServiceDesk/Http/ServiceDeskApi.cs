@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -51,31 +49,34 @@ internal static class ServiceDeskApi
         }
 
         var lines = await engine.ListDayAccessAsync(day, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new DayAccessStats(day, lines.Sum(l => l.Count), [.. lines.Select(l => new AgentCount(UserDto.From(l.Agent), l.Count))]));
+        var stats = new DayAccessStats
+        {
+            Date = day,
+            Total = checked((int)lines.Sum(l => l.Count)),
+            Agents = [.. lines.Select(l => new AgentDayAccess { Agent = DeskWire.Ref(l.Agent), Count = checked((int)l.Count) })],
+        };
+        return Results.Json(stats, SwitchboardJsonContext.Default.DayAccessStats);
     }
 
     private static async Task<IResult> CreateWorkOrderAsync(HttpContext http, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
-        var body = await ApiJson.ReadObjectAsync(http.Request, cancellationToken).ConfigureAwait(false);
-        var title = RequiredText(body, "title", allowEmpty: false);
-        var text = RequiredText(body, "body", allowEmpty: true);
+        var request = await ApiJson.ReadAsync(http.Request, SwitchboardJsonContext.Default.CreateWorkOrderRequest, cancellationToken).ConfigureAwait(false);
+        var (title, text, assignee, conversationId) = (request.Title, request.Body, request.Assignee, request.ConversationId);
         if (!ServiceDeskCommandHandler.ValidateWorkOrder(title, text, null, out var invalid, "$."))
         {
             throw BadRequest(ErrorCode.InvalidField, invalid.Message, invalid.Path);
         }
 
-        var assignee = OptionalString(body, "assignee");
         if (assignee is not null && !Validation.IsUserId(assignee))
         {
             throw BadRequest(ErrorCode.InvalidField, "assignee is not a valid user id (1-64 chars [A-Za-z0-9_.@-]).", "$.assignee");
         }
 
-        var conversationId = OptionalString(body, "conversation_id");
-        var ns = Namespace(body);
+        var ns = (request.Namespace ?? Switchboard.Protocol.Namespace.Web).ToWireString();
         try
         {
             var order = await engine.CreateWorkOrderAsync(Caller(http), ns, title, text, assignee, conversationId, null, null, cancellationToken).ConfigureAwait(false);
-            return Results.Json(WorkOrderDto.From(order), statusCode: StatusCodes.Status201Created)
+            return Results.Json(ToWire(order), SwitchboardJsonContext.Default.WorkOrder, statusCode: StatusCodes.Status201Created)
                 .WithLocation("/api/v1/work-orders/" + Uri.EscapeDataString(order.Id));
         }
         catch (DeskException ex)
@@ -100,26 +101,21 @@ internal static class ServiceDeskApi
         }
 
         var orders = await engine.ListWorkOrdersAsync(assignee, status, max, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new WorkOrderList([.. orders.Select(WorkOrderDto.From)]));
+        return Results.Json(new WorkOrderList { WorkOrders = [.. orders.Select(ToWire)] }, SwitchboardJsonContext.Default.WorkOrderList);
     }
 
     private static async Task<IResult> GetWorkOrderAsync(string id, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
         var order = await engine.GetWorkOrderAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new SwitchboardApiException(StatusCodes.Status404NotFound, ErrorCode.WorkOrderNotFound, $"Work order '{id}' not found.");
-        return Results.Json(WorkOrderDto.From(order));
+            ?? throw new SwitchboardApiException(StatusCodes.Status404NotFound, ErrorCode.WorkOrderNotFound, $"No work order {id}.");
+        return Results.Json(ToWire(order), SwitchboardJsonContext.Default.WorkOrder);
     }
 
     private static async Task<IResult> UpdateWorkOrderAsync(string id, HttpContext http, ServiceDeskEngine engine, CancellationToken cancellationToken)
     {
-        var body = await ApiJson.ReadObjectAsync(http.Request, cancellationToken).ConfigureAwait(false);
-        var status = RequiredText(body, "status", allowEmpty: false);
-        if (!WorkOrderStatuses.IsValid(status))
-        {
-            throw BadRequest(ErrorCode.InvalidField, "status must be open, in_progress, resolved or closed.", "$.status");
-        }
-
-        var comment = OptionalString(body, "comment");
+        var request = await ApiJson.ReadAsync(http.Request, SwitchboardJsonContext.Default.UpdateWorkOrderRequest, cancellationToken).ConfigureAwait(false);
+        var status = request.Status.ToWireString();
+        var comment = request.Comment;
         if (!ServiceDeskCommandHandler.ValidateWorkOrder(null, null, comment, out var invalid, "$."))
         {
             throw BadRequest(ErrorCode.InvalidField, invalid.Message, invalid.Path);
@@ -127,8 +123,8 @@ internal static class ServiceDeskApi
 
         try
         {
-            var order = await engine.UpdateWorkOrderAsync(Caller(http), Namespace(body), id, status, comment, null, null, cancellationToken).ConfigureAwait(false);
-            return Results.Json(WorkOrderDto.From(order));
+            var order = await engine.UpdateWorkOrderAsync(Caller(http), Namespaces.Web, id, status, comment, null, null, cancellationToken).ConfigureAwait(false);
+            return Results.Json(ToWire(order), SwitchboardJsonContext.Default.WorkOrder);
         }
         catch (DeskException ex)
         {
@@ -152,7 +148,7 @@ internal static class ServiceDeskApi
         }
 
         var conversations = await engine.ListConversationsAsync(filter, max, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new ConversationList([.. conversations.Select(ConversationDto.From)]));
+        return Results.Json(new ConversationList { Conversations = [.. conversations.Select(ToWire)] }, SwitchboardJsonContext.Default.ConversationList);
     }
 
     private static async Task<IResult> CloseConversationAsync(string id, ServiceDeskEngine engine, CancellationToken cancellationToken)
@@ -160,7 +156,7 @@ internal static class ServiceDeskApi
         try
         {
             var closed = await engine.CloseByBackendAsync(id, cancellationToken).ConfigureAwait(false);
-            return Results.Json(ConversationDto.From(closed));
+            return Results.Json(ToWire(closed), SwitchboardJsonContext.Default.ConversationSummary);
         }
         catch (DeskException ex)
         {
@@ -186,39 +182,6 @@ internal static class ServiceDeskApi
             ? DeskWire.User(user)
             : throw new InvalidOperationException("The admin filter did not run.");
 
-    private static string Namespace(JsonElement body)
-    {
-        var ns = OptionalString(body, "namespace") ?? Namespaces.Web;
-        return Namespaces.IsKnown(ns) ? ns : throw BadRequest(ErrorCode.InvalidField, "namespace must be web or app.", "$.namespace");
-    }
-
-    private static string RequiredText(JsonElement body, string name, bool allowEmpty)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw BadRequest(ErrorCode.MissingField, $"Missing required field '{name}'.", "$." + name);
-        }
-
-        if (value.ValueKind != JsonValueKind.String || (!allowEmpty && value.GetString()!.Length == 0))
-        {
-            throw BadRequest(ErrorCode.InvalidField, $"Field '{name}' must be a {(allowEmpty ? string.Empty : "non-empty ")}string.", "$." + name);
-        }
-
-        return value.GetString()!;
-    }
-
-    private static string? OptionalString(JsonElement body, string name)
-    {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw BadRequest(ErrorCode.InvalidField, $"Field '{name}' must be a string.", "$." + name);
-    }
-
     private static SwitchboardApiException BadRequest(ErrorCode code, string message, string path) =>
         new(StatusCodes.Status400BadRequest, code, message, path);
 
@@ -233,10 +196,6 @@ internal static class ServiceDeskApi
         _ => new SwitchboardApiException(StatusCodes.Status409Conflict, (ErrorCode)(int)ex.Code, ex.Message),
     };
 
-    /// <summary>RFC 3339 UTC with exactly three fraction digits (SB-ENV-016).</summary>
-    internal static string Timestamp(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
     private static IResult WithLocation(this IResult result, string location) => new LocatedResult(result, location);
 
     private sealed class LocatedResult(IResult inner, string location) : IResult
@@ -248,56 +207,31 @@ internal static class ServiceDeskApi
         }
     }
 
-    internal sealed record UserDto(
-        [property: JsonPropertyName("id")] string Id,
-        [property: JsonPropertyName("name")] string Name,
-        [property: JsonPropertyName("role")] string Role)
+    /// <summary>The generated <see cref="WorkOrder"/> of a stored work order.</summary>
+    private static WorkOrder ToWire(DeskWorkOrder order) => new()
     {
-        public static UserDto From(DeskUser user) => new(user.Id, user.Name, user.Role);
-    }
+        WorkOrderId = order.Id,
+        Title = order.Title,
+        Body = order.Body,
+        Status = DeskWire.WorkOrderStatus(order.Status),
+        Assignee = order.Assignee is null ? null : DeskWire.Ref(order.Assignee),
+        CreatedBy = DeskWire.Ref(order.CreatedBy),
+        ConversationId = order.ConversationId,
+        Comment = order.Comment,
+        CreatedAt = order.CreatedAt,
+        UpdatedAt = order.UpdatedAt,
+    };
 
-    internal sealed record AgentCount(
-        [property: JsonPropertyName("agent")] UserDto Agent,
-        [property: JsonPropertyName("count")] long Count);
-
-    internal sealed record DayAccessStats(
-        [property: JsonPropertyName("date")] string Date,
-        [property: JsonPropertyName("total")] long Total,
-        [property: JsonPropertyName("agents")] AgentCount[] Agents);
-
-    internal sealed record WorkOrderDto(
-        [property: JsonPropertyName("work_order_id")] string WorkOrderId,
-        [property: JsonPropertyName("title")] string Title,
-        [property: JsonPropertyName("body")] string Body,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("assignee"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] UserDto? Assignee,
-        [property: JsonPropertyName("created_by")] UserDto CreatedBy,
-        [property: JsonPropertyName("conversation_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ConversationId,
-        [property: JsonPropertyName("comment"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Comment,
-        [property: JsonPropertyName("created_at")] string CreatedAt,
-        [property: JsonPropertyName("updated_at")] string UpdatedAt)
+    /// <summary>The generated <see cref="ConversationSummary"/> of a conversation.</summary>
+    private static ConversationSummary ToWire(DeskConversation conversation) => new()
     {
-        public static WorkOrderDto From(DeskWorkOrder o) => new(
-            o.Id, o.Title, o.Body, o.Status, o.Assignee is null ? null : UserDto.From(o.Assignee), UserDto.From(o.CreatedBy),
-            o.ConversationId, o.Comment, Timestamp(o.CreatedAt), Timestamp(o.UpdatedAt));
-    }
-
-    internal sealed record WorkOrderList([property: JsonPropertyName("work_orders")] WorkOrderDto[] WorkOrders);
-
-    internal sealed record ConversationDto(
-        [property: JsonPropertyName("conversation_id")] string ConversationId,
-        [property: JsonPropertyName("state")] string State,
-        [property: JsonPropertyName("visitor")] UserDto Visitor,
-        [property: JsonPropertyName("agent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] UserDto? Agent,
-        [property: JsonPropertyName("topic"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Topic,
-        [property: JsonPropertyName("queued_at")] string QueuedAt,
-        [property: JsonPropertyName("closed_at"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClosedAt,
-        [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason)
-    {
-        public static ConversationDto From(DeskConversation c) => new(
-            c.Id, ServiceDeskStore.StateName(c.State), UserDto.From(c.Visitor.User), c.Agent is null ? null : UserDto.From(c.Agent.User),
-            c.Topic, Timestamp(c.QueuedAt), c.ClosedAt is { } closed ? Timestamp(closed) : null, c.CloseReason);
-    }
-
-    internal sealed record ConversationList([property: JsonPropertyName("conversations")] ConversationDto[] Conversations);
+        ConversationId = conversation.Id,
+        State = DeskWire.State(conversation.State),
+        Visitor = DeskWire.Ref(conversation.Visitor.User),
+        Agent = conversation.Agent is null ? null : DeskWire.Ref(conversation.Agent.User),
+        Topic = conversation.Topic,
+        QueuedAt = conversation.QueuedAt,
+        ClosedAt = conversation.ClosedAt,
+        Reason = DeskWire.Reason(conversation.CloseReason),
+    };
 }
