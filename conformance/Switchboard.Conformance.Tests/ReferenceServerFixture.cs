@@ -53,7 +53,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1200" : "240000";
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
-        o.Settings["Switchboard:History:MaxPerStream"] = "100";
+        o.Settings["Switchboard:History:MaxPerStream"] = "50";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.500";
     }
 
@@ -69,7 +69,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         TransferTimeout = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 30000),
         ForbiddenOrigin = "https://forbidden.example",
         OriginAllowListConfigured = true,
-        HistoryMaxPerStream = 100,
+        HistoryMaxPerStream = 50,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
         ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1200 : 240000),
         ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2400 : 300000),

@@ -154,6 +154,9 @@ internal static class ApiCases
                 RequireStatus(ctx, waiting, HttpStatusCode.OK, "list waiting conversations");
                 ctx.Require(waiting.Body?["conversations"] is JsonArray arr && arr.Any(c => Jq.Str(c, "conversation_id") == conv), "the waiting conversation is listed", waiting.Text);
                 await ServiceDeskCases.GrabAsync(ctx, agent, conv);
+
+                // The grab's DAY_ACCESS push marks the moment the count changed; the statistics must agree with it.
+                await agent.ExpectAsync(Wire.DayAccess, f => f.Int("count") == 1);
                 var stats = await ctx.HttpAsync(HttpMethod.Get, "/api/v1/stats/day-access");
                 RequireStatus(ctx, stats, HttpStatusCode.OK, "day-access statistics");
                 var mine = (stats.Body?["agents"] as JsonArray)?.FirstOrDefault(a => Jq.Str(a, "agent.id") == ctx.User("agent"));

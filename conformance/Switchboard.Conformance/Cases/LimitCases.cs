@@ -153,7 +153,7 @@ internal static class LimitCases
                 var bob = await ctx.ConnectAsync("bob");
                 var epoch = bob.Connect!.Str("epoch");
                 bob.PauseReading();
-                var payload = new string('z', 512 * 1024);
+                var payload = new string('z', 1024 * 1024);
                 var budget = ctx.Options.SlowConsumerBudgetBytes;
                 var pushes = (int)Math.Max(1, budget / payload.Length);
                 long lastSeq = 0;
@@ -169,7 +169,7 @@ internal static class LimitCases
                     }
                 }
 
-                ctx.Note($"{lastSeq} pushes of 512 KiB sent to the non-reading connection.");
+                ctx.Note($"{lastSeq} pushes of 1 MiB sent to the non-reading connection.");
 
                 bob.ResumeReading();
                 CloseInfo closed;
@@ -179,7 +179,7 @@ internal static class LimitCases
                 }
                 catch (ConformanceFailureException)
                 {
-                    ctx.Informational($"{pushes} pushes of 512 KiB ({budget / (1024 * 1024)} MiB) did not overflow the server's send queue plus socket buffers; not exercised (raise --slow-consumer-mib).");
+                    ctx.Informational($"{pushes} pushes of 1 MiB ({budget / (1024 * 1024)} MiB) did not overflow the server's send queue plus socket buffers; not exercised (raise --slow-consumer-mib).");
                     return;
                 }
 

@@ -112,11 +112,21 @@ public sealed partial class TranscriptScrubber
         var array = new JsonArray();
         foreach (var step in steps)
         {
-            array.Add(ScrubNode(step.ToJson(), null));
+            var scrubbed = ScrubNode(step.ToJson(), null);
+
+            // Property order is normative for WebSocket envelopes (SB-ENV-002) but not for HTTP bodies.
+            array.Add(step.Kind is "http" or "upgrade-response" ? SortKeys(scrubbed) : scrubbed);
         }
 
         return array;
     }
+
+    private static JsonNode? SortKeys(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, SortKeys(p.Value)))),
+        JsonArray a => new JsonArray([.. a.Select(SortKeys)]),
+        _ => node?.DeepClone(),
+    };
 
     /// <summary>Scrubs one JSON value (returns a new tree).</summary>
     public JsonNode? ScrubNode(JsonNode? node, string? key)

@@ -226,21 +226,16 @@ internal static class WireRead
     /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count).</summary>
     public static int CodePoints(string value)
     {
-        // Every code point is one UTF-16 unit except those outside the BMP (a surrogate pair): subtract the low
-        // surrogates, found with a vectorized range search (most text has none, so this is one pass at memory speed).
         var count = value.Length;
-        var rest = value.AsSpan();
-        while (true)
+        foreach (var c in value)
         {
-            var i = rest.IndexOfAnyInRange('\uDC00', '\uDFFF');
-            if (i < 0)
+            if (char.IsLowSurrogate(c))
             {
-                return count;
+                count--;
             }
-
-            count--;
-            rest = rest[(i + 1)..];
         }
+
+        return count;
     }
 
     public static string Describe(JsonTokenType token) => token switch

@@ -59,4 +59,25 @@ public sealed class HttpRequestValidationTests(SharedServer server) : IClassFixt
             Assert.Equal(0, JsonSerializer.Deserialize(text, SwitchboardJsonContext.Default.PushResult)!.Delivered);
         }
     }
+
+    [Fact]
+    public async Task Optional_request_fields_are_read_into_the_generated_type()
+    {
+        using var http = server.Host.CreateHttpClient(server.Host.MintToken("ops", "admin"));
+        const string body = "{\"title\":\"t\",\"body\":\"\",\"assignee\":\"app-agent\",\"conversation_id\":null,\"namespace\":\"app\",\"unknown\":[1]}";
+        using var created = await http.PostAsync("api/v1/work-orders", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, text);
+        var order = JsonSerializer.Deserialize(text, SwitchboardJsonContext.Default.WorkOrder)!;
+        Assert.Equal(("app-agent", string.Empty, (string?)null, WorkOrderStatus.Open), (order.Assignee!.Id, order.Body, order.ConversationId, order.Status));
+
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, "api/v1/work-orders/" + order.WorkOrderId)
+        {
+            Content = new StringContent("{\"status\":\"in_progress\",\"comment\":null}", Encoding.UTF8, "application/json"),
+        };
+        using var updated = await http.SendAsync(patch);
+        text = await updated.Content.ReadAsStringAsync();
+        Assert.True(updated.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal(WorkOrderStatus.InProgress, JsonSerializer.Deserialize(text, SwitchboardJsonContext.Default.WorkOrder)!.Status);
+    }
 }
