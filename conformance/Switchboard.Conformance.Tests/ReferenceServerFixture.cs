@@ -48,10 +48,10 @@ public class ReferenceServerFixture : IAsyncLifetime
     public static void Configure(TestServerOptions o, bool shortTimers = false)
     {
         o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = shortTimers ? "500" : "5000";
-        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = shortTimers ? "2500" : "30000";
+        o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = shortTimers ? "4000" : "30000";
         o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = shortTimers ? "1000" : "30000";
-        o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1200" : "240000";
-        o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2400" : "300000";
+        o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = shortTimers ? "1000" : "240000";
+        o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2000" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
         o.Settings["Switchboard:History:MaxPerStream"] = "50";
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.500";
@@ -71,8 +71,8 @@ public class ReferenceServerFixture : IAsyncLifetime
         OriginAllowListConfigured = true,
         HistoryMaxPerStream = 50,
         RetentionSettle = TimeSpan.FromMilliseconds(800),
-        ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1200 : 240000),
-        ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2400 : 300000),
+        ConversationIdleWarning = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 240000),
+        ConversationIdleClose = TimeSpan.FromMilliseconds(shortTimers ? 2000 : 300000),
         SlowConsumerBudgetBytes = 40L * 1024 * 1024,
     };
 

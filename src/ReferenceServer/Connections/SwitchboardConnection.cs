@@ -89,6 +89,61 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
+        // Cheap check first: the hold is only active while a command that asked for it is being handled.
+        if (Volatile.Read(ref _held) is not null)
+        {
+            lock (_holdLock)
+            {
+                if (_held is not null)
+                {
+                    _held.Add(frame);
+                    return true;
+                }
+            }
+        }
+
+        return TrySendNow(frame);
+    }
+
+    /// <summary>
+    /// Defers the frames queued through <see cref="TrySend"/> until <see cref="ReleaseHeld"/>, so that the reply to the
+    /// command being handled reaches the client before the events that command caused on this same connection (e.g.
+    /// the sender's own durable copy of a conversation message, SB-CS-016) — without reordering those events.
+    /// </summary>
+    internal void HoldDeliveries()
+    {
+        lock (_holdLock)
+        {
+            _held ??= [];
+        }
+    }
+
+    /// <summary>Queues the held frames in order and ends the hold.</summary>
+    internal void ReleaseHeld()
+    {
+        lock (_holdLock)
+        {
+            if (_held is not { } held)
+            {
+                return;
+            }
+
+            // Flush before clearing, under the lock: a concurrent TrySend waits and lands after the held frames.
+            foreach (var frame in held)
+            {
+                TrySendNow(frame);
+            }
+
+            _held = null;
+        }
+    }
+
+    private readonly Lock _holdLock = new();
+    private List<ReadOnlyMemory<byte>>? _held;
+
+    /// <summary>Queues a frame now, ignoring an active hold (the command's own reply).</summary>
+    internal bool TrySendNow(ReadOnlyMemory<byte> frame)
+    {
         if (Volatile.Read(ref _closing) != 0)
         {
             return false;

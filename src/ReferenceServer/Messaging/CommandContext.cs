@@ -49,7 +49,50 @@ public sealed class CommandContext
             return ValueTask.CompletedTask;
         }
 
+        if (_holding && Connection is Connections.SwitchboardConnection connection)
+        {
+            connection.TrySendNow(EventFrames.Serialize(ev, Cid));
+            return ValueTask.CompletedTask;
+        }
+
         return Connection.SendAsync(ev, Cid, cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds back every other frame for this connection until the returned scope is disposed, so the reply sent
+    /// meanwhile with <see cref="ReplyAsync"/> arrives before the events the command caused on the same connection
+    /// (SB-CS-016: SEND_MESSAGE_SUCCESS before the sender's own NEW_MESSAGE). Frames for other connections are unaffected.
+    /// </summary>
+    public IDisposable HoldConnectionDeliveries()
+    {
+        if (Connection is not Connections.SwitchboardConnection connection)
+        {
+            return NoHold.Instance;
+        }
+
+        connection.HoldDeliveries();
+        _holding = true;
+        return new HoldScope(this, connection);
+    }
+
+    private bool _holding;
+
+    private sealed class HoldScope(CommandContext context, Connections.SwitchboardConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            context._holding = false;
+            connection.ReleaseHeld();
+        }
+    }
+
+    private sealed class NoHold : IDisposable
+    {
+        public static readonly NoHold Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>

@@ -70,10 +70,16 @@ internal sealed class ServiceDeskCommandHandler(ServiceDeskEngine engine, Protoc
                 break;
 
             case SendMessageCommand send:
-                var message = await engine.SendMessageAsync(actor, send.ConversationId, send.Data, cancellationToken).ConfigureAwait(false);
-                await context.ReplyAsync(
-                    new SendMessageSuccessEvent { MessageId = message.Id, At = message.At, ConversationId = message.ConversationId },
-                    cancellationToken).ConfigureAwait(false);
+                // SB-CS-016: the sender's own copy is appended (durably) before the reply, but must reach the sending
+                // connection after it: hold this connection's deliveries until the reply is queued.
+                using (context.HoldConnectionDeliveries())
+                {
+                    var message = await engine.SendMessageAsync(actor, send.ConversationId, send.Data, cancellationToken).ConfigureAwait(false);
+                    await context.ReplyAsync(
+                        new SendMessageSuccessEvent { MessageId = message.Id, At = message.At, ConversationId = message.ConversationId },
+                        cancellationToken).ConfigureAwait(false);
+                }
+
                 break;
 
             case CloseConversationCommand close:
