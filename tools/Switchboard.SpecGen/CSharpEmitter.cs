@@ -286,47 +286,7 @@ public sealed class CSharpEmitter
             w.Line();
         }
 
-        w.Doc("summary", "Every command, in spec order.");
-        w.Line("public static IReadOnlyList<CommandDescriptor> All { get; } =");
-        w.Line("[");
-        foreach (var m in Of(Direction.ClientToServer))
-        {
-            w.Line($"    {Naming.Pascal(m.WireName)},");
-        }
-
-        w.Line("];");
-        w.Line();
-        w.Doc("summary", "Finds the descriptor of a command by wire name.");
-        w.Open("public static bool TryGet(string? name, [NotNullWhen(true)] out CommandDescriptor? descriptor)");
-        w.Open("descriptor = name switch");
-        foreach (var m in Of(Direction.ClientToServer))
-        {
-            w.Line($"CommandNames.{Naming.Pascal(m.WireName)} => {Naming.Pascal(m.WireName)},");
-        }
-
-        w.Line("_ => null,");
-        w.Close(";");
-        w.Line("return descriptor is not null;");
-        w.Close();
-        w.Line();
-        w.Doc("summary", "Finds the descriptor of a command by its UTF-8 wire name (no allocation).");
-        w.Open("internal static CommandDescriptor? Find(ReadOnlySpan<byte> utf8Name)");
-        foreach (var m in Of(Direction.ClientToServer))
-        {
-            w.Line($"if (utf8Name.SequenceEqual({Naming.Literal(m.WireName)}u8)) return {Naming.Pascal(m.WireName)};");
-        }
-
-        w.Line("return null;");
-        w.Close();
-        foreach (var m in Of(Direction.ClientToServer))
-        {
-            w.Line();
-            w.Open($"private static bool Read{Naming.Pascal(m.WireName)}(ref Utf8JsonReader reader, [NotNullWhen(true)] out IClientCommand? value, ref ReadError error)");
-            w.Line($"var ok = {m.PayloadSchema}.TryReadJson(ref reader, out var typed, ref error);");
-            w.Line("value = typed;");
-            w.Line("return ok;");
-            w.Close();
-        }
+        EmitDescriptorLookups(w, Direction.ClientToServer, "command", "CommandDescriptor", "CommandNames", "IClientCommand");
 
         w.Close();
         return w.ToString();
@@ -351,22 +311,32 @@ public sealed class CSharpEmitter
             w.Line();
         }
 
-        w.Doc("summary", "Every event, in spec order.");
-        w.Line("public static IReadOnlyList<EventDescriptor> All { get; } =");
+        EmitDescriptorLookups(w, Direction.ServerToClient, "event", "EventDescriptor", "EventNames", "IServerEvent");
+
+        w.Close();
+        return w.ToString();
+    }
+
+    /// <summary>The shared tail of CommandMetadata/EventMetadata: <c>All</c>, <c>TryGet</c>, <c>Find</c> and the readers.</summary>
+    private void EmitDescriptorLookups(CodeWriter w, Direction direction, string kind, string descriptor, string names, string payloadInterface)
+    {
+        var article = kind.StartsWith('e') ? "an" : "a";
+        w.Doc("summary", $"Every {kind}, in spec order.");
+        w.Line($"public static IReadOnlyList<{descriptor}> All {{ get; }} =");
         w.Line("[");
-        foreach (var m in Of(Direction.ServerToClient))
+        foreach (var m in Of(direction))
         {
             w.Line($"    {Naming.Pascal(m.WireName)},");
         }
 
         w.Line("];");
         w.Line();
-        w.Doc("summary", "Finds the descriptor of an event by wire name.");
-        w.Open("public static bool TryGet(string? name, [NotNullWhen(true)] out EventDescriptor? descriptor)");
+        w.Doc("summary", $"Finds the descriptor of {article} {kind} by wire name.");
+        w.Open($"public static bool TryGet(string? name, [NotNullWhen(true)] out {descriptor}? descriptor)");
         w.Open("descriptor = name switch");
-        foreach (var m in Of(Direction.ServerToClient))
+        foreach (var m in Of(direction))
         {
-            w.Line($"EventNames.{Naming.Pascal(m.WireName)} => {Naming.Pascal(m.WireName)},");
+            w.Line($"{names}.{Naming.Pascal(m.WireName)} => {Naming.Pascal(m.WireName)},");
         }
 
         w.Line("_ => null,");
@@ -374,27 +344,24 @@ public sealed class CSharpEmitter
         w.Line("return descriptor is not null;");
         w.Close();
         w.Line();
-        w.Doc("summary", "Finds the descriptor of an event by its UTF-8 wire name (no allocation).");
-        w.Open("internal static EventDescriptor? Find(ReadOnlySpan<byte> utf8Name)");
-        foreach (var m in Of(Direction.ServerToClient))
+        w.Doc("summary", $"Finds the descriptor of {article} {kind} by its UTF-8 wire name (no allocation).");
+        w.Open($"internal static {descriptor}? Find(ReadOnlySpan<byte> utf8Name)");
+        foreach (var m in Of(direction))
         {
             w.Line($"if (utf8Name.SequenceEqual({Naming.Literal(m.WireName)}u8)) return {Naming.Pascal(m.WireName)};");
         }
 
         w.Line("return null;");
         w.Close();
-        foreach (var m in Of(Direction.ServerToClient))
+        foreach (var m in Of(direction))
         {
             w.Line();
-            w.Open($"private static bool Read{Naming.Pascal(m.WireName)}(ref Utf8JsonReader reader, [NotNullWhen(true)] out IServerEvent? value, ref ReadError error)");
+            w.Open($"private static bool Read{Naming.Pascal(m.WireName)}(ref Utf8JsonReader reader, [NotNullWhen(true)] out {payloadInterface}? value, ref ReadError error)");
             w.Line($"var ok = {m.PayloadSchema}.TryReadJson(ref reader, out var typed, ref error);");
             w.Line("value = typed;");
             w.Line("return ok;");
             w.Close();
         }
-
-        w.Close();
-        return w.ToString();
     }
 
     private static string DeliveryMember(MessageSpec m) => m.Delivery switch
