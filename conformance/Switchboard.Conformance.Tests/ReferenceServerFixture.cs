@@ -34,16 +34,6 @@ public class ReferenceServerFixture : IAsyncLifetime
     /// <summary>The runner.</summary>
     public ConformanceRunner Runner { get; private set; } = null!;
 
-    /// <summary>
-    /// Client sessions and the in-process server share one thread pool; a larger minimum keeps a blocking call on
-    /// either side from stalling the other while the pool slowly injects threads (observed: 0.5 s per message).
-    /// </summary>
-    public static void RaiseThreadPoolMinimum()
-    {
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
-    }
-
     /// <summary>Server settings used by the conformance run (also the base for fault runs).</summary>
     public static void Configure(TestServerOptions o, bool shortTimers = false)
     {
@@ -79,8 +69,6 @@ public class ReferenceServerFixture : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
-        RaiseThreadPoolMinimum();
-
         Server = await TestServerHost.StartAsync(o => Configure(o, ShortTimers));
         Options = OptionsFor(Server, ShortTimers);
         Runner = new ConformanceRunner(Options);

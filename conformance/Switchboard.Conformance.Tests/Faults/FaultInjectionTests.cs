@@ -33,7 +33,6 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     [MemberData(nameof(Faults))]
     public async Task Suite_catches_fault(string fault, string[] caseIds)
     {
-        ReferenceServerFixture.RaiseThreadPoolMinimum();
         await using var server = await TestServerHost.StartAsync(o =>
         {
             ReferenceServerFixture.Configure(o, shortTimers: false);
