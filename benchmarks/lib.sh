@@ -75,6 +75,8 @@ stop_server() {
 heap_args() {
   case "$1" in
     ws|socketio|signalr|kestrel) echo "--heap-url http://127.0.0.1:${TARGET_PORT[$1]}/stats --heap-field heap_bytes" ;;
+    # The reference server collects before measuring only when asked (?gc=1), like the peers' /stats do always.
+    switchboard) echo "--heap-url http://127.0.0.1:${TARGET_PORT[$1]}/stats?gc=1 --heap-field heap_bytes" ;;
     *) echo "" ;;
   esac
 }
