@@ -85,6 +85,9 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     /// <summary>Frames currently queued.</summary>
     public long QueuedFrames => Interlocked.Read(ref _queuedFrames);
 
+    /// <summary>Bytes currently queued.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
     public bool TrySend(ReadOnlyMemory<byte> frame)
@@ -176,6 +179,55 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         Interlocked.Add(ref _queuedBytes, frame.Length);
         return Enqueue(new OutFrame(frame, Control: false), counted: true);
     }
+
+    /// <summary>
+    /// Completes when the send queue holds at most <paramref name="maxBytes"/> bytes and <paramref name="maxFrames"/>
+    /// frames (the writer drained it), so that a paged replay can queue its next page within the queue bound. Starts the
+    /// writer if needed. Throws <see cref="OperationCanceledException"/> if the writer stopped (transport failed or the
+    /// connection closed) or <paramref name="cancellationToken"/> fires. Only one waiter at a time (the replay).
+    /// </summary>
+    internal Task WaitForQueueRoomAsync(long maxBytes, long maxFrames, CancellationToken cancellationToken)
+    {
+        StartWriter();
+        if (QueueWithin(maxBytes, maxFrames))
+        {
+            return Task.CompletedTask;
+        }
+
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _roomBytes, maxBytes);
+        Volatile.Write(ref _roomFrames, maxFrames);
+        Volatile.Write(ref _roomWaiter, waiter);
+
+        // Re-check after publishing the waiter: the writer may have drained (or stopped) in between.
+        if (Volatile.Read(ref _writerExited))
+        {
+            waiter.TrySetCanceled(CancellationToken.None);
+        }
+        else if (QueueWithin(maxBytes, maxFrames))
+        {
+            waiter.TrySetResult();
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    private bool QueueWithin(long maxBytes, long maxFrames)
+        => Interlocked.Read(ref _queuedBytes) <= maxBytes && Interlocked.Read(ref _queuedFrames) <= maxFrames;
+
+    private void SignalQueueRoom()
+    {
+        if (Volatile.Read(ref _roomWaiter) is { } waiter && QueueWithin(Volatile.Read(ref _roomBytes), Volatile.Read(ref _roomFrames)))
+        {
+            Interlocked.CompareExchange(ref _roomWaiter, null, waiter);
+            waiter.TrySetResult();
+        }
+    }
+
+    private TaskCompletionSource? _roomWaiter;
+    private long _roomBytes;
+    private long _roomFrames;
+    private bool _writerExited;
 
     public ValueTask SendAsync(IServerEvent ev, string? cid = null, CancellationToken cancellationToken = default)
     {
@@ -297,6 +349,10 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             {
                 _services.Metrics.QueueChanged(-1);
             }
+
+            // A paged replay waiting for the queue to drain must not wait for a writer that is gone.
+            Volatile.Write(ref _writerExited, true);
+            Interlocked.Exchange(ref _roomWaiter, null)?.TrySetCanceled(CancellationToken.None);
         }
     }
 
@@ -307,6 +363,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
             Interlocked.Decrement(ref _queuedFrames);
             Interlocked.Add(ref _queuedBytes, -frame.Data.Length);
             _services.Metrics.QueueChanged(-1);
+            SignalQueueRoom();
             if (_discardQueued && !frame.Control)
             {
                 continue;

@@ -161,8 +161,10 @@ internal sealed class WebSocketGateway
             connection.StartKeepAlive();
             _registry.RaiseOpened(change);
 
-            // The writer starts only now: when the client sees CONNECT, the connection is registered (live events
-            // reach it) and the presence notifications of its arrival are already queued to the others.
+            // For a backlog that fits one replay page the writer starts only now: when the client sees CONNECT, the
+            // connection is registered (live events reach it) and the presence notifications of its arrival are
+            // already queued to the others. A larger backlog is paged (DurableDelivery.OpenStreamAsync), which starts
+            // the writer earlier and registers the connection only once the replay has caught up.
             connection.StartWriter();
             if (_shutdown.IsShuttingDown)
             {
