@@ -197,6 +197,8 @@ internal sealed partial class ServiceDeskEngine : IDisposable
 
             var active = await GetRequiredAsync(conversationId, cancellationToken).ConfigureAwait(false);
             StartIdle(conversationId, now);
+            // Counted before the reply, so a stats read issued after the reply sees it; announced after the others.
+            var dayAccessChanged = await RecordDayAccessAsync(agent.User, active.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
             _metrics?.GrabWon(now - conversation.QueuedAt);
             LogGrabbed(_logger, conversationId, agent.User.Id);
 
@@ -204,7 +206,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             await AppendHistoryAsync(agent.Party, conversationId, cancellationToken).ConfigureAwait(false);
             await _outbox.ConversationChangedAsync(active.Visitor, active, null, cancellationToken).ConfigureAwait(false);
             await _outbox.QueueChangedAsync(active, QueueChange.Taken, now, cancellationToken).ConfigureAwait(false);
-            await CountDayAccessAsync(agent.User, active.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
+            await AnnounceDayAccessAsync(dayAccessChanged, cancellationToken).ConfigureAwait(false);
             return active;
         }
         finally
@@ -227,14 +229,20 @@ internal sealed partial class ServiceDeskEngine : IDisposable
         }
     }
 
-    /// <summary>SB-CS-025/026: counts the visitor once per agent and UTC day; on change every agent hears.</summary>
-    private async Task CountDayAccessAsync(DeskUser agent, string visitorId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>SB-CS-025: counts the visitor once per agent and UTC day; returns the day when the count changed.</summary>
+    private async Task<string?> RecordDayAccessAsync(DeskUser agent, string visitorId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var day = Today();
-        if (await _store.TryAddDayAccessAsync(day, agent, visitorId, now, cancellationToken).ConfigureAwait(false))
+        return await _store.TryAddDayAccessAsync(day, agent, visitorId, now, cancellationToken).ConfigureAwait(false) ? day : null;
+    }
+
+    /// <summary>SB-CS-026: after a change every agent hears the day's counts.</summary>
+    private async Task AnnounceDayAccessAsync(string? changedDay, CancellationToken cancellationToken)
+    {
+        if (changedDay is not null)
         {
-            var counts = await _store.ListDayAccessAsync(day, cancellationToken).ConfigureAwait(false);
-            await _outbox.DayAccessChangedAsync(day, counts, cancellationToken).ConfigureAwait(false);
+            var counts = await _store.ListDayAccessAsync(changedDay, cancellationToken).ConfigureAwait(false);
+            await _outbox.DayAccessChangedAsync(changedDay, counts, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -563,6 +571,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             StartIdle(moved.Id, now);
             LogTransferAccepted(_logger, transferId, moved.Id, agent.User.Id);
             _metrics?.Transfer("accepted");
+            var dayAccessChanged = await RecordDayAccessAsync(agent.User, moved.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
             if (reply is not null)
             {
                 await reply().ConfigureAwait(false);
@@ -573,7 +582,7 @@ internal sealed partial class ServiceDeskEngine : IDisposable
             await _outbox.ConversationChangedAsync(moved.Visitor, moved, null, cancellationToken).ConfigureAwait(false);
             await _outbox.ConversationChangedAsync(previous, moved, null, cancellationToken).ConfigureAwait(false);
             await _outbox.TransferAcceptedAsync(transfer with { State = DeskTransferState.Accepted, ResolvedAt = now }, agent.Party, now, cancellationToken).ConfigureAwait(false);
-            await CountDayAccessAsync(agent.User, moved.Visitor.User.Id, now, cancellationToken).ConfigureAwait(false);
+            await AnnounceDayAccessAsync(dayAccessChanged, cancellationToken).ConfigureAwait(false);
             return moved;
         }
         finally
