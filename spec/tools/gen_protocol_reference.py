@@ -117,7 +117,8 @@ def gen_reference(doc) -> list[str]:
                 "- Direction: client → server.",
                 f"- Roles: {roles}" + (" (other roles: 2004 `FORBIDDEN`)." if m.get("x-roles") else "."),
                 f"- Success reply: {('`' + m['x-reply'] + '`') if m.get('x-reply') else 'none'}"
-                + (" (only when the command has a `cid`)." if m.get("x-reply") else "."),
+                + ((" (also when the command has no `cid`; the reply then carries none)." if m.get("x-reply-without-cid")
+                    else " (only when the command has a `cid`).") if m.get("x-reply") else "."),
                 f"- Error reply: `{m.get('x-error-reply', 'ERROR')}`. Errors: {errs}.",
                 f"- Payload schema: `{sname}` (message `{key}`).",
                 f"- Requirements: {', '.join(m.get('x-requirements', []))}.", ""]

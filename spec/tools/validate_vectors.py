@@ -198,6 +198,10 @@ def check_vectors():
     return n
 
 
+def is_lone_surrogate(value):
+    return isinstance(value, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+
+
 def check_bad_input():
     n = 0
     for path in sorted(glob.glob(os.path.join(VEC, "bad-input", "*.json"))):
@@ -248,9 +252,23 @@ def check_bad_input():
                 fail(f"{rel}: not an object but expected {code}")
             continue
         cmd = env.get("command")
+        # SB-CODEC-018: a string with a lone-surrogate escape is not text (Python's json keeps the surrogate).
+        if is_lone_surrogate(cmd):
+            if code != 1008 or case.get("expected_path") != "$.command":
+                fail(f"{rel}: a lone surrogate in command expects 1008 $.command")
+            continue
         if code == 1008:
-            if isinstance(cmd, str) and isinstance(env.get("request", {}), dict):
+            if isinstance(cmd, str) and (env.get("request") is None or isinstance(env.get("request"), dict)):
                 fail(f"{rel}: envelope is well-formed but expected 1008")
+            continue
+        if is_lone_surrogate(env.get("cid")):
+            if code != 1005 or case.get("expected_path") != "$.cid":
+                fail(f"{rel}: a lone surrogate in cid expects 1005 $.cid")
+            continue
+        lone = [k for k, v in (env.get("request") or {}).items() if is_lone_surrogate(v)]
+        if lone:
+            if code != 1005 or case.get("expected_path") != f"$.request.{lone[0]}":
+                fail(f"{rel}: a lone surrogate in request.{lone[0]} expects 1005 $.request.{lone[0]}")
             continue
         if code == 1003:
             if cmd in COMMAND_KEYS:

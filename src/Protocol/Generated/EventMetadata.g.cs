@@ -15,7 +15,7 @@ public static class EventMetadata
         name: EventNames.Connect,
         payloadType: typeof(ConnectEvent),
         delivery: DeliveryClass.Live,
-        requirements: ["SB-HS-006", "SB-HS-007", "SB-HS-008", "SB-HS-009", "SB-DLV-005", "SB-DLV-006", "SB-LIM-006"],
+        requirements: ["SB-HS-006", "SB-HS-007", "SB-HS-008", "SB-HS-009", "SB-HS-013", "SB-DLV-005", "SB-DLV-006", "SB-LIM-006"],
         summary: "First frame of every authenticated connection.",
         reader: ReadConnect);
 
@@ -88,7 +88,7 @@ public static class EventMetadata
         payloadType: typeof(RoomStateEvent),
         delivery: DeliveryClass.Reply,
         requirements: ["SB-ROOM-002", "SB-ROOM-012", "SB-ROOM-013", "SB-ROOM-014"],
-        summary: "Reply to JOIN_ROOM, after the replayed room messages.",
+        summary: "Answer to every JOIN_ROOM, after the replayed room messages.",
         reader: ReadRoomState);
 
     /// <summary><c>ROOM_ENTER</c> (<see cref="RoomEnterEvent"/>).</summary>
@@ -249,7 +249,7 @@ public static class EventMetadata
         name: EventNames.Womsg,
         payloadType: typeof(WomsgEvent),
         delivery: DeliveryClass.Durable,
-        requirements: ["SB-WO-001", "SB-WO-002", "SB-WO-005"],
+        requirements: ["SB-WO-001", "SB-WO-002", "SB-WO-005", "SB-WO-008"],
         summary: "A work order was created or updated.",
         reader: ReadWomsg);
 

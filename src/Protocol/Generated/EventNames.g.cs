@@ -32,7 +32,7 @@ public static class EventNames
     /// <summary><c>ONLINE_LIST</c>: Every user with an open connection in the namespace.</summary>
     public const string OnlineList = "ONLINE_LIST";
 
-    /// <summary><c>ROOM_STATE</c>: Reply to JOIN_ROOM, after the replayed room messages.</summary>
+    /// <summary><c>ROOM_STATE</c>: Answer to every JOIN_ROOM, after the replayed room messages.</summary>
     public const string RoomState = "ROOM_STATE";
 
     /// <summary><c>ROOM_ENTER</c>: A user joined a room (seed 002 ENTER).</summary>

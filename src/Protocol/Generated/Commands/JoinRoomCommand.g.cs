@@ -11,7 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Join room</summary>
 /// <remarks>
 /// Join a room of this namespace, optionally replaying its history.
-/// Replays ROOM_MESSAGEs with room_seq &gt; since (when given), then replies ROOM_STATE.
+/// Replays ROOM_MESSAGEs with room_seq &gt; since (when given), then answers ROOM_STATE (with the cid when given, without cid otherwise; SB-ROOM-002).
 /// Wire command <c>JOIN_ROOM</c>, roles: any, reply: ROOM_STATE, error reply: ERROR, errors: INVALID_ROOM, MISSING_FIELD, INVALID_FIELD. Requirements: SB-ROOM-001, SB-ROOM-002, SB-ROOM-012.
 /// </remarks>
 public sealed partial class JoinRoomCommand : IClientCommand, IWirePayload

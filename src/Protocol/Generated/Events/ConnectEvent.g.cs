@@ -11,8 +11,8 @@ namespace Switchboard.Protocol;
 /// <summary>Connected</summary>
 /// <remarks>
 /// First frame of every authenticated connection.
-/// Sent once, as the first frame, after the token was accepted. Carries the connection's identity, the durable stream position (epoch, seq), the resume outcome (recovered, missed) and the limits the server enforces on this connection. Replayed durable events (missed) follow immediately.
-/// Wire event <c>CONNECT</c>, delivery: live. Requirements: SB-HS-006, SB-HS-007, SB-HS-008, SB-HS-009, SB-DLV-005, SB-DLV-006, SB-LIM-006.
+/// Sent once, as the first frame, after the token was accepted. Carries the connection's identity, the durable stream position (epoch, seq), the resume outcome (recovered, missed), the limits the server enforces on this connection and, for a service-desk server, the desk's deadlines. Replayed durable events (missed) follow immediately.
+/// Wire event <c>CONNECT</c>, delivery: live. Requirements: SB-HS-006, SB-HS-007, SB-HS-008, SB-HS-009, SB-HS-013, SB-DLV-005, SB-DLV-006, SB-LIM-006.
 /// </remarks>
 public sealed partial class ConnectEvent : IServerEvent, IWirePayload
 {
@@ -31,6 +31,10 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     private static readonly JsonEncodedText s_rate_limit_per_second = JsonEncodedText.Encode("rate_limit_per_second");
     private static readonly JsonEncodedText s_rate_limit_burst = JsonEncodedText.Encode("rate_limit_burst");
     private static readonly JsonEncodedText s_capabilities = JsonEncodedText.Encode("capabilities");
+    private static readonly JsonEncodedText s_transfer_timeout_ms = JsonEncodedText.Encode("transfer_timeout_ms");
+    private static readonly JsonEncodedText s_conversation_idle_warning_ms = JsonEncodedText.Encode("conversation_idle_warning_ms");
+    private static readonly JsonEncodedText s_conversation_idle_close_ms = JsonEncodedText.Encode("conversation_idle_close_ms");
+    private static readonly JsonEncodedText s_visitor_grace_ms = JsonEncodedText.Encode("visitor_grace_ms");
     private static readonly JsonEncodedText s_wireName = JsonEncodedText.Encode("CONNECT");
 
     /// <summary>The wire name, <c>CONNECT</c> (<see cref="EventNames.Connect"/>).</summary>
@@ -97,6 +101,22 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     [JsonPropertyName("capabilities")]
     public required IReadOnlyList<Capability> Capabilities { get; init; }
 
+    /// <summary>Lifetime of a pending transfer (TRANSFER_ERROR 4007 after it). Present exactly when capabilities include service-desk (SB-HS-013). Optional. Constraints: &gt;= 1. Wire: <c>transfer_timeout_ms</c>.</summary>
+    [JsonPropertyName("transfer_timeout_ms")]
+    public int? TransferTimeoutMs { get; init; }
+
+    /// <summary>Inactivity after which both participants of an active conversation get the TIMER conversation_idle warning; 0 when idle handling is disabled. Present exactly when capabilities include service-desk (SB-HS-013). Optional. Constraints: &gt;= 0. Wire: <c>conversation_idle_warning_ms</c>.</summary>
+    [JsonPropertyName("conversation_idle_warning_ms")]
+    public int? ConversationIdleWarningMs { get; init; }
+
+    /// <summary>Inactivity after which an active conversation is closed with reason idle; 0 = never. Present exactly when capabilities include service-desk (SB-HS-013). Optional. Constraints: &gt;= 0. Wire: <c>conversation_idle_close_ms</c>.</summary>
+    [JsonPropertyName("conversation_idle_close_ms")]
+    public int? ConversationIdleCloseMs { get; init; }
+
+    /// <summary>How long a waiting conversation stays queued after its visitor's last connection closed before it is withdrawn (SB-CS-035); 0 = never withdrawn. Present exactly when capabilities include service-desk (SB-HS-013). Optional. Constraints: &gt;= 0. Wire: <c>visitor_grace_ms</c>.</summary>
+    [JsonPropertyName("visitor_grace_ms")]
+    public int? VisitorGraceMs { get; init; }
+
     JsonEncodedText IWirePayload.EncodedName => s_wireName;
 
     void IWirePayload.WriteJson(Utf8JsonWriter writer) => WriteJson(writer);
@@ -126,6 +146,22 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             writer.WriteStringValue(CapabilityExtensions.ToEncodedWire(Capabilities[i0]));
         }
         writer.WriteEndArray();
+        if (TransferTimeoutMs is { } v_transfer_timeout_ms)
+        {
+            writer.WriteNumber(s_transfer_timeout_ms, v_transfer_timeout_ms);
+        }
+        if (ConversationIdleWarningMs is { } v_conversation_idle_warning_ms)
+        {
+            writer.WriteNumber(s_conversation_idle_warning_ms, v_conversation_idle_warning_ms);
+        }
+        if (ConversationIdleCloseMs is { } v_conversation_idle_close_ms)
+        {
+            writer.WriteNumber(s_conversation_idle_close_ms, v_conversation_idle_close_ms);
+        }
+        if (VisitorGraceMs is { } v_visitor_grace_ms)
+        {
+            writer.WriteNumber(s_visitor_grace_ms, v_visitor_grace_ms);
+        }
         writer.WriteEndObject();
     }
 
@@ -150,6 +186,10 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
         int p_rate_limit_per_second = default;
         int p_rate_limit_burst = default;
         IReadOnlyList<Capability>? p_capabilities = default;
+        int? p_transfer_timeout_ms = default;
+        int? p_conversation_idle_warning_ms = default;
+        int? p_conversation_idle_close_ms = default;
+        int? p_visitor_grace_ms = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(s_client_id.EncodedUtf8Bytes))
@@ -587,6 +627,114 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
                     }
                 }
             }
+            else if (reader.ValueTextEquals(s_transfer_timeout_ms.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_transfer_timeout_ms = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadTransferTimeoutMsValue(ref reader, out var v, ref e))
+                    {
+                        p_transfer_timeout_ms = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (15 < failedAt)
+                        {
+                            failedAt = 15;
+                            error = e;
+                            error.In("transfer_timeout_ms");
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals(s_conversation_idle_warning_ms.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_conversation_idle_warning_ms = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdleWarningMsValue(ref reader, out var v, ref e))
+                    {
+                        p_conversation_idle_warning_ms = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (16 < failedAt)
+                        {
+                            failedAt = 16;
+                            error = e;
+                            error.In("conversation_idle_warning_ms");
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals(s_conversation_idle_close_ms.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_conversation_idle_close_ms = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadConversationIdleCloseMsValue(ref reader, out var v, ref e))
+                    {
+                        p_conversation_idle_close_ms = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (17 < failedAt)
+                        {
+                            failedAt = 17;
+                            error = e;
+                            error.In("conversation_idle_close_ms");
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals(s_visitor_grace_ms.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_visitor_grace_ms = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadVisitorGraceMsValue(ref reader, out var v, ref e))
+                    {
+                        p_visitor_grace_ms = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (18 < failedAt)
+                        {
+                            failedAt = 18;
+                            error = e;
+                            error.In("visitor_grace_ms");
+                        }
+                    }
+                }
+            }
             else
             {
                 reader.Read();
@@ -632,6 +780,10 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             RateLimitPerSecond = p_rate_limit_per_second,
             RateLimitBurst = p_rate_limit_burst,
             Capabilities = p_capabilities!,
+            TransferTimeoutMs = p_transfer_timeout_ms,
+            ConversationIdleWarningMs = p_conversation_idle_warning_ms,
+            ConversationIdleCloseMs = p_conversation_idle_close_ms,
+            VisitorGraceMs = p_visitor_grace_ms,
         };
         return true;
     }
@@ -808,6 +960,50 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
             l0.Add(e1);
         }
         value = l0;
+        return true;
+    }
+
+    private static bool TryReadTransferTimeoutMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 1L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdleWarningMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadConversationIdleCloseMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
+        return true;
+    }
+
+    private static bool TryReadVisitorGraceMsValue(ref Utf8JsonReader reader, out int value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.Int32(ref reader, out var n0, ref error) || !WireRead.Minimum(n0, 0L, ref error))
+        {
+            return false;
+        }
+        value = n0;
         return true;
     }
 }

@@ -10,8 +10,8 @@ namespace Switchboard.Protocol;
 
 /// <summary>Room state</summary>
 /// <remarks>
-/// Reply to JOIN_ROOM, after the replayed room messages.
-/// Lists the room's members and the room stream position. Sent after the ROOM_MESSAGEs replayed because of <c>since</c>.
+/// Answer to every JOIN_ROOM, after the replayed room messages.
+/// Lists the room's members and the room stream position. Sent after the ROOM_MESSAGEs replayed because of <c>since</c>, also when JOIN_ROOM has no cid (then without cid), because it marks the end of the replay (SB-ROOM-002).
 /// Wire event <c>ROOM_STATE</c>, delivery: reply. Requirements: SB-ROOM-002, SB-ROOM-012, SB-ROOM-013, SB-ROOM-014.
 /// </remarks>
 public sealed partial class RoomStateEvent : IServerEvent, IWirePayload

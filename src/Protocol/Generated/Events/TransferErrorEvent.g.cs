@@ -21,6 +21,8 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
     private static readonly JsonEncodedText s_message = JsonEncodedText.Encode("message");
     private static readonly JsonEncodedText s_transfer_id = JsonEncodedText.Encode("transfer_id");
     private static readonly JsonEncodedText s_conversation_id = JsonEncodedText.Encode("conversation_id");
+    private static readonly JsonEncodedText s_path = JsonEncodedText.Encode("path");
+    private static readonly JsonEncodedText s_command = JsonEncodedText.Encode("command");
     private static readonly JsonEncodedText s_wireName = JsonEncodedText.Encode("TRANSFER_ERROR");
 
     /// <summary>The wire name, <c>TRANSFER_ERROR</c> (<see cref="EventNames.TransferError"/>).</summary>
@@ -47,6 +49,14 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
     [JsonPropertyName("conversation_id")]
     public string? ConversationId { get; init; }
 
+    /// <summary>JSON path of the offending field, e.g. <c>$.request.to</c> (present when a single field is at fault, as in ERROR). Optional. Wire: <c>path</c>.</summary>
+    [JsonPropertyName("path")]
+    public string? Path { get; init; }
+
+    /// <summary><c>REQUEST_TRANSFER</c> when the event is the error reply to that command; absent on TRANSFER_ERRORs pushed on timeout or failure. Optional. Wire: <c>command</c>.</summary>
+    [JsonPropertyName("command")]
+    public string? Command { get; init; }
+
     JsonEncodedText IWirePayload.EncodedName => s_wireName;
 
     void IWirePayload.WriteJson(Utf8JsonWriter writer) => WriteJson(writer);
@@ -66,6 +76,14 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
         {
             writer.WriteString(s_conversation_id, v_conversation_id);
         }
+        if (Path is { } v_path)
+        {
+            writer.WriteString(s_path, v_path);
+        }
+        if (Command is { } v_command)
+        {
+            writer.WriteString(s_command, v_command);
+        }
         writer.WriteEndObject();
     }
 
@@ -80,6 +98,8 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
         string? p_message = default;
         string? p_transfer_id = default;
         string? p_conversation_id = default;
+        string? p_path = default;
+        string? p_command = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
@@ -223,6 +243,60 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
                     }
                 }
             }
+            else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_path = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadPathValue(ref reader, out var v, ref e))
+                    {
+                        p_path = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (5 < failedAt)
+                        {
+                            failedAt = 5;
+                            error = e;
+                            error.In("path");
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals(s_command.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    p_command = default;
+                }
+                else
+                {
+                    var depth = reader.CurrentDepth;
+                    var e = default(ReadError);
+                    if (TryReadCommandValue(ref reader, out var v, ref e))
+                    {
+                        p_command = v;
+                    }
+                    else
+                    {
+                        WireRead.SkipRest(ref reader, depth);
+                        if (6 < failedAt)
+                        {
+                            failedAt = 6;
+                            error = e;
+                            error.In("command");
+                        }
+                    }
+                }
+            }
             else
             {
                 reader.Read();
@@ -246,6 +320,8 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
             Message = p_message!,
             TransferId = p_transfer_id,
             ConversationId = p_conversation_id,
+            Path = p_path,
+            Command = p_command,
         };
         return true;
     }
@@ -295,6 +371,28 @@ public sealed partial class TransferErrorEvent : IServerEvent, IWirePayload
     }
 
     private static bool TryReadConversationIdValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadPathValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
+    {
+        value = default;
+        if (!WireRead.String(ref reader, out var s0, ref error))
+        {
+            return false;
+        }
+        value = s0;
+        return true;
+    }
+
+    private static bool TryReadCommandValue(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)
     {
         value = default;
         if (!WireRead.String(ref reader, out var s0, ref error))

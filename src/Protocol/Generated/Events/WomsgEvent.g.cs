@@ -11,8 +11,8 @@ namespace Switchboard.Protocol;
 /// <summary>Work order</summary>
 /// <remarks>
 /// A work order was created or updated.
-/// Appended to the assignee's durable stream on creation and on every update; the reply to CREATE_WORK_ORDER and UPDATE_WORK_ORDER.
-/// Wire event <c>WOMSG</c>, delivery: durable. Requirements: SB-WO-001, SB-WO-002, SB-WO-005.
+/// Appended to the assignee's durable stream on creation and on every update; the reply to CREATE_WORK_ORDER and UPDATE_WORK_ORDER. The reply to a caller that is not the assignee is a plain reply (no seq, not stored, not replayed; SB-WO-008).
+/// Wire event <c>WOMSG</c>, delivery: durable. Requirements: SB-WO-001, SB-WO-002, SB-WO-005, SB-WO-008.
 /// </remarks>
 public sealed partial class WomsgEvent : IServerEvent, IWirePayload
 {
