@@ -89,6 +89,36 @@ public sealed class EnvelopeReaderTests
     }
 
     [Theory]
+    [InlineData("""{"command":"GET_DAY_ACCESS","request":null}""")]
+    [InlineData("""{"request":null,"command":"GET_DAY_ACCESS"}""")]
+    public void NullRequestIsAnEmptyRequest(string json)
+    {
+        // SB-ENV-008: "request": null is an absent request, i.e. {} (not 1008).
+        var (ok, envelope, error) = Command(json);
+        Assert.True(ok, error.ToString());
+        Assert.IsType<GetDayAccessCommand>(envelope.Request);
+        AssertError("""{"command":"ECHO","cid":"c1","request":null}""", ErrorCode.MissingField, "$.request.data", "c1");
+    }
+
+    [Theory]
+    [InlineData("""{"command":"ECHO\ud800","cid":"c1","request":{"data":"x"}}""", ErrorCode.InvalidEnvelope, "$.command", "c1")]
+    [InlineData("""{"command":"\udc00","cid":"c1"}""", ErrorCode.InvalidEnvelope, "$.command", "c1")]
+    [InlineData("""{"command":"ECHO","cid":"a\ud800","request":{"data":"x"}}""", ErrorCode.InvalidField, "$.cid", null)]
+    [InlineData("""{"command":"SEND_GROUP_MESSAGE","cid":"c1","request":{"data":"\ud800\u0041"}}""", ErrorCode.InvalidField, "$.request.data", "c1")]
+    public void LoneSurrogateEscapesAreErrorsOfTheFieldTheyAreIn(string json, ErrorCode code, string path, string? cid)
+    {
+        // SB-CODEC-018: valid JSON syntax, but the value cannot be decoded as text.
+        AssertError(json, code, path, cid);
+    }
+
+    [Fact]
+    public void LoneSurrogateInAnIgnoredPropertyHasNoEffect()
+    {
+        var (ok, _, error) = Command("""{"command":"ECHO","x":"\ud800","request":{"data":"x","future":"\udc00"}}""");
+        Assert.True(ok, error.ToString());
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("{")]

@@ -212,7 +212,20 @@ public static class EnvelopeReader
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     descriptor = FindCommand(ref reader);
-                    name = descriptor?.Name ?? reader.GetString();
+                    var nameError = default(ReadError);
+                    if (descriptor is not null)
+                    {
+                        name = descriptor.Name;
+                    }
+                    else if (WireRead.String(ref reader, out var unknown, ref nameError))
+                    {
+                        name = unknown;
+                    }
+                    else
+                    {
+                        // SB-CODEC-018: escapes that are not valid UTF-16 (a lone surrogate) are not a readable string.
+                        nameNotString = true;
+                    }
                 }
                 else
                 {
@@ -230,7 +243,11 @@ public static class EnvelopeReader
                 duplicate |= requestSeen;
                 requestSeen = true;
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    // "request": null is an absent request = {} (SB-ENV-008); decoded below like an absent one.
+                }
+                else if (reader.TokenType != JsonTokenType.StartObject)
                 {
                     requestNotObject = true;
                     reader.Skip();
@@ -579,8 +596,17 @@ public static class EnvelopeReader
             return false; // longer than any name: unknown
         }
 
-        length = reader.CopyString(buffer);
-        return true;
+        try
+        {
+            length = reader.CopyString(buffer);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // Escapes that are not valid UTF-16 (SB-CODEC-018): not the name of anything.
+            length = 0;
+            return false;
+        }
     }
 
     private static bool Fail(out ClientEnvelope envelope, out ProtocolError error, ClientEnvelope partial, ErrorCode code, string message, string? path)

@@ -20,16 +20,10 @@ internal static class WireRead
             }
             catch (InvalidOperationException)
             {
-                // An escape sequence that is not valid UTF-16 (e.g. an unpaired "\ud800").
+                // SB-CODEC-018: System.Text.Json parses an escaped lone surrogate ("\ud800") but cannot decode it as
+                // text; the value is then not a string of the schema's kind.
                 value = null;
-                return error.Fail(ErrorCode.InvalidField, "The string contains an invalid UTF-16 escape sequence.");
-            }
-
-            // The frame was validated as UTF-8, so only a \uXXXX escape can produce an unpaired surrogate.
-            if (reader.ValueIsEscaped && HasLoneSurrogate(value))
-            {
-                value = null;
-                return error.Fail(ErrorCode.InvalidField, "The string contains an unpaired UTF-16 surrogate escape.");
+                return error.Fail(ErrorCode.InvalidField, "The string contains an escape that is not valid UTF-16 (a lone surrogate).");
             }
 
             return true;
@@ -204,24 +198,6 @@ internal static class WireRead
         error.Fail(ErrorCode.InvalidField, reader.TokenType == JsonTokenType.String
             ? $"Unknown value; expected one of: {allowed}."
             : $"Expected a string but found {Describe(reader.TokenType)}.");
-
-    private static bool HasLoneSurrogate(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count).</summary>
     public static int CodePoints(string value)
