@@ -61,6 +61,20 @@ public sealed class AuthTests(SharedServer server) : IClassFixture<SharedServer>
     }
 
     [Fact]
+    public async Task Empty_ns_claim_allows_no_namespace()
+    {
+        // SB-AUTH-009: "ns": [] contains no namespace (least privilege); only an absent claim means both.
+        var token = server.Host.MintToken(Names.User("nsEmpty"), namespaces: []);
+        var payload = System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(token.Split('.')[1]));
+        Assert.Contains("\"ns\":[]", payload, StringComparison.Ordinal);
+        foreach (var ns in new[] { "web", "app" })
+        {
+            await using var client = await TestWebSocketClient.ConnectAsync(server.Host.WebSocketUri(ns, token));
+            await AssertClosedAsync(client, 4403, "namespace forbidden", retryable: false);
+        }
+    }
+
+    [Fact]
     public async Task Ns_claim_that_is_not_an_array_is_invalid()
     {
         var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };

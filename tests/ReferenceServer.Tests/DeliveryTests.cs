@@ -88,6 +88,48 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task Since_beyond_the_end_and_since_without_epoch_are_not_recovered_and_leave_acked_seq_alone()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        await using var sender = await host.ConnectAsync("eSender");
+        string epoch;
+        await using (var first = await host.ConnectAsync("eBob"))
+        {
+            epoch = first.Epoch;
+        }
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await SendAsync(sender, "eBob", "m" + i);
+        }
+
+        // SB-DLV-008/010: since beyond the end (right epoch) replays from acked_seq (0), recovered false ...
+        await using (var bob = await host.ConnectAsync("eBob", since: 50, epoch: epoch))
+        {
+            Assert.Equal((false, 3L), (bob.Connect.GetBoolean("recovered"), bob.Connect.GetInt64("missed")));
+        }
+
+        // ... and does not move acked_seq: a plain connect still gets all three.
+        await using (var bob = await host.ConnectAsync("eBob"))
+        {
+            Assert.Equal((true, 3L), (bob.Connect.GetBoolean("recovered"), bob.Connect.GetInt64("missed")));
+        }
+
+        // SB-DLV-010: since without epoch replays from acked_seq like an absent since, but says recovered false
+        // (the server cannot tell which stream the position belongs to); acked_seq stays 0.
+        await using (var bob = await host.ConnectAsync("eBob", since: 3))
+        {
+            Assert.Equal((false, 3L), (bob.Connect.GetBoolean("recovered"), bob.Connect.GetInt64("missed")));
+            Assert.Equal(1, (await bob.Client.ReceiveAsync()).Seq);
+        }
+
+        await using (var bob = await host.ConnectAsync("eBob"))
+        {
+            Assert.Equal((true, 3L), (bob.Connect.GetBoolean("recovered"), bob.Connect.GetInt64("missed")));
+        }
+    }
+
+    [Fact]
     public async Task Streams_are_per_namespace()
     {
         await using var host = await TestServerHost.StartAsync();

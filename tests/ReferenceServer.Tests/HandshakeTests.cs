@@ -9,6 +9,31 @@ namespace Switchboard.ReferenceServer.Tests;
 public sealed class HandshakeTests(SharedServer server) : IClassFixture<SharedServer>
 {
     [Fact]
+    public async Task Connect_advertises_the_desk_deadlines_from_the_options()
+    {
+        // SB-HS-013: a service-desk server tells clients its transfer, idle and grace deadlines.
+        Assert.Equal(
+            (30000L, 240000L, 300000L, 300000L),
+            await DeadlinesAsync(server.Host));
+
+        await using var custom = await TestServerHost.StartAsync(o =>
+        {
+            o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = "12345";
+            o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "1000";
+            o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "0";
+            o.Settings["Switchboard:ServiceDesk:VisitorGraceMs"] = "0";
+        });
+        Assert.Equal((12345L, 0L, 0L, 0L), await DeadlinesAsync(custom)); // idle handling off: both idle values 0
+
+        static async Task<(long, long, long, long)> DeadlinesAsync(TestServerHost host)
+        {
+            await using var session = await host.ConnectAsync(Names.User("deadlines"));
+            var c = session.Connect;
+            return (c.GetInt64("transfer_timeout_ms"), c.GetInt64("conversation_idle_warning_ms"), c.GetInt64("conversation_idle_close_ms"), c.GetInt64("visitor_grace_ms"));
+        }
+    }
+
+    [Fact]
     public async Task Unsupported_subprotocol_is_rejected_with_400_problem_1010()
     {
         var host = server.Host;

@@ -132,6 +132,29 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
     }
 
     [Fact]
+    public async Task Join_without_cid_still_gets_room_state_without_cid_after_the_replay()
+    {
+        // SB-ROOM-002: ROOM_STATE marks the end of the since replay, so a fire-and-forget joiner gets it too.
+        var room = Names.User("nocid");
+        await using var speaker = await server.Host.ConnectAsync(Names.User("spk"));
+        await speaker.Client.RequestAsync("JOIN_ROOM", new { room });
+        await speaker.Client.RequestAsync("SEND_ROOM_MESSAGE", new { room, data = "m1" });
+
+        await using var late = await server.Host.ConnectAsync(Names.User("late"));
+        await late.Client.SendCommandAsync("JOIN_ROOM", new { room, since = 0 });
+        var replayed = await late.Client.ReceiveAsync();
+        var state = await late.Client.ReceiveAsync();
+        var enter = await late.Client.ReceiveAsync();
+        Assert.Equal(("ROOM_MESSAGE", "m1"), (replayed.Event, replayed.GetString("data")));
+        Assert.Equal("ROOM_STATE", state.Event);
+        Assert.Null(state.Cid);
+        Assert.Equal(1, state.GetInt64("seq"));
+        Assert.Equal(1, state.GetInt64("missed"));
+        Assert.True(state.GetBoolean("recovered"));
+        Assert.Equal("ROOM_ENTER", enter.Event);
+    }
+
+    [Fact]
     public async Task Rooms_are_per_namespace()
     {
         var room = Names.User("ns-room");

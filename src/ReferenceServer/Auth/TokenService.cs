@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -122,23 +121,9 @@ public sealed partial class TokenService
         }
 
         var name = jwt.TryGetPayloadValue<string>("name", out var n) && !string.IsNullOrEmpty(n) ? n : subject;
-        if (!NsClaimIsArrayOrAbsent(jwt))
+        if (!TryReadNamespaces(jwt, out var namespaces))
         {
             return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's ns claim must be an array of namespace names.");
-        }
-
-        List<string>? namespaces = null;
-        foreach (Claim claim in jwt.Claims)
-        {
-            if (claim.Type == "ns")
-            {
-                if (!Namespaces.IsKnown(claim.Value))
-                {
-                    return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's ns claim must be an array of namespace names.");
-                }
-
-                (namespaces ??= []).Add(claim.Value);
-            }
         }
 
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(exp);
@@ -157,20 +142,42 @@ public sealed partial class TokenService
         return new AccessTokenResult(true, null, null, user, expiresAt, namespaces);
     }
 
-    private static bool NsClaimIsArrayOrAbsent(JsonWebToken jwt)
+    /// <summary>
+    /// Reads the <c>ns</c> claim from the payload: absent = null (both namespaces); an array of namespace names =
+    /// that list, where an empty array allows no namespace (SB-AUTH-009: <c>[]</c> is not "absent"); anything else
+    /// is invalid. Read from the JSON itself because the claim list flattens arrays and an empty array leaves no claim.
+    /// </summary>
+    private static bool TryReadNamespaces(JsonWebToken jwt, out List<string>? namespaces)
     {
-        if (!jwt.Claims.Any(c => c.Type == "ns"))
-        {
-            return true;
-        }
-
+        namespaces = null;
         try
         {
             var payload = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
             using var doc = System.Text.Json.JsonDocument.Parse(payload);
-            return doc.RootElement.TryGetProperty("ns", out var ns) && ns.ValueKind == System.Text.Json.JsonValueKind.Array;
+            if (!doc.RootElement.TryGetProperty("ns", out var ns))
+            {
+                return true;
+            }
+
+            if (ns.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                return false;
+            }
+
+            namespaces = [];
+            foreach (var item in ns.EnumerateArray())
+            {
+                if (item.ValueKind != System.Text.Json.JsonValueKind.String || item.GetString() is not { } name || !Namespaces.IsKnown(name))
+                {
+                    return false;
+                }
+
+                namespaces.Add(name);
+            }
+
+            return true;
         }
-        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
         {
             return false;
         }

@@ -42,7 +42,8 @@ internal sealed class WebSocketGateway
         CommandDispatcher dispatcher,
         IEnumerable<IConnectionLifecycleHandler> lifecycle,
         ShutdownState shutdown,
-        ILogger<WebSocketGateway> logger)
+        ILogger<WebSocketGateway> logger,
+        DeskDeadlines? deskDeadlines = null)
     {
         _services = services;
         _tokens = tokens;
@@ -52,10 +53,12 @@ internal sealed class WebSocketGateway
         _lifecycle = lifecycle.ToArray();
         _shutdown = shutdown;
         _logger = logger;
+        _deskDeadlines = deskDeadlines;
         _codecLimits = new CodecLimits { MaxMessageBytes = services.Options.Limits.MaxMessageBytes };
     }
 
     private readonly CodecLimits _codecLimits;
+    private readonly DeskDeadlines? _deskDeadlines;
 
     private SwitchboardOptions Options => _services.Options;
 
@@ -103,9 +106,10 @@ internal sealed class WebSocketGateway
             ? authorization["Bearer ".Length..].Trim()
             : query["access_token"].ToString();
 
-        // SB-DLV-014 / SB-DLV-007: an invalid since is ignored; since without epoch counts as absent.
+        // SB-DLV-014: an invalid since is ignored. A since without epoch replays like an absent one (SB-DLV-007) but
+        // is still a request the server cannot vouch for, so it reports recovered: false (SB-DLV-010).
         var epoch = query["epoch"].ToString();
-        long? since = epoch.Length > 0 && long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
+        long? since = long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
 
         var auth = await _tokens.ValidateAsync(token, http.RequestAborted).ConfigureAwait(false);
         var (socket, frameTypes) = await RawWebSocketUpgrade.AcceptAsync(http, subprotocol).ConfigureAwait(false);
@@ -153,6 +157,11 @@ internal sealed class WebSocketGateway
                 RateLimitPerSecond = Options.Limits.RateLimitPerSecond,
                 RateLimitBurst = Options.Limits.RateLimitBurst,
                 Capabilities = Capabilities,
+                // SB-HS-013: the desk's deadlines, so clients and test suites need not guess them.
+                TransferTimeoutMs = _deskDeadlines?.TransferTimeoutMs,
+                ConversationIdleWarningMs = _deskDeadlines?.ConversationIdleWarningMs,
+                ConversationIdleCloseMs = _deskDeadlines?.ConversationIdleCloseMs,
+                VisitorGraceMs = _deskDeadlines?.VisitorGraceMs,
             }), http.RequestAborted).ConfigureAwait(false);
             opened = change;
             _services.Metrics.ConnectionOpened(ns);

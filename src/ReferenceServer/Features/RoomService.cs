@@ -71,7 +71,8 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
                 recipients = state.Connections();
             }
 
-            await context.ReplyAsync(new RoomStateEvent { Room = room, Members = members, Seq = info.LastSeq, Recovered = recovered, Missed = frames.Count }, cancellationToken).ConfigureAwait(false);
+            // SB-ROOM-002: ROOM_STATE ends the replay, so a cid-less JOIN_ROOM gets it too (without cid).
+            await context.ReplyEvenWithoutCidAsync(new RoomStateEvent { Room = room, Members = members, Seq = info.LastSeq, Recovered = recovered, Missed = frames.Count }, cancellationToken).ConfigureAwait(false);
             if (firstForUser)
             {
                 var frame = EventFrames.Serialize(new RoomEnterEvent { Room = room, User = UserRefs.From(connection.User), At = time.GetUtcNow() });

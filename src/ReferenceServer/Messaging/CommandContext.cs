@@ -43,8 +43,19 @@ public sealed class CommandContext
     /// cid (fire-and-forget) or a reply was already sent.
     /// </summary>
     public ValueTask ReplyAsync(IServerEvent ev, CancellationToken cancellationToken = default)
+        => Cid is null ? ValueTask.CompletedTask : SendReplyAsync(ev, cancellationToken);
+
+    /// <summary>
+    /// Sends the success reply <paramref name="ev"/> also when the command had no cid (then without cid), for the
+    /// commands whose reply is sent regardless (<c>x-reply-without-cid</c>: JOIN_ROOM's ROOM_STATE, SB-ROOM-002).
+    /// Does nothing if a reply was already sent.
+    /// </summary>
+    public ValueTask ReplyEvenWithoutCidAsync(IServerEvent ev, CancellationToken cancellationToken = default)
+        => SendReplyAsync(ev, cancellationToken);
+
+    private ValueTask SendReplyAsync(IServerEvent ev, CancellationToken cancellationToken)
     {
-        if (Cid is null || Interlocked.Exchange(ref _replied, 1) != 0)
+        if (Interlocked.Exchange(ref _replied, 1) != 0)
         {
             return ValueTask.CompletedTask;
         }

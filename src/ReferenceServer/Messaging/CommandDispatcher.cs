@@ -82,7 +82,7 @@ public sealed class CommandDispatcher
         return CommandRules.ErrorReplyOf(commandName) switch
         {
             EventNames.SendMessageError => new SendMessageErrorEvent { Code = (int)code, Error = name, Message = message, Path = path, Command = commandName },
-            EventNames.TransferError => new TransferErrorEvent { Code = (int)code, Error = name, Message = message },
+            EventNames.TransferError => new TransferErrorEvent { Code = (int)code, Error = name, Message = message, Path = path, Command = commandName },
             _ => new ErrorEvent { Code = (int)code, Error = name, Message = message, Path = path, Command = commandName },
         };
     }

@@ -29,6 +29,14 @@ public sealed class ServiceDeskOptions
     /// agents do not grab abandoned requests. Defaults to 300000 ms (5 minutes, like the idle close of an active
     /// conversation). 0 disables the withdrawal (waiting conversations then wait forever).</summary>
     public long VisitorGraceMs { get; set; } = 300_000;
+
+    /// <summary>The deadlines as CONNECT advertises them (SB-HS-013): the idle warning is 0 when idle handling is off.
+    /// The validator bounds every value to int32.</summary>
+    internal static Switchboard.ReferenceServer.Messaging.DeskDeadlines Deadlines(ServiceDeskOptions options) => new(
+        checked((int)options.TransferTimeoutMs),
+        options.ConversationIdleCloseMs == 0 ? 0 : checked((int)options.ConversationIdleWarningMs),
+        checked((int)options.ConversationIdleCloseMs),
+        checked((int)options.VisitorGraceMs));
 }
 
 /// <summary>Validates <see cref="ServiceDeskOptions"/> at startup.</summary>

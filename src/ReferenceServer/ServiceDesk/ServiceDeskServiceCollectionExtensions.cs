@@ -29,6 +29,7 @@ public static class ServiceDeskServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceDeskOptions>, ServiceDeskOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteMigration, ServiceDeskSchema>());
+        services.TryAddSingleton(sp => ServiceDeskOptions.Deadlines(sp.GetRequiredService<IOptions<ServiceDeskOptions>>().Value));
         services.TryAddSingleton<ServiceDeskStore>();
         services.TryAddSingleton<ServiceDeskMetrics>();
         services.TryAddSingleton<ProtocolDeskOutbox>();

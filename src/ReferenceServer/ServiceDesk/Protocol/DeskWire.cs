@@ -74,14 +74,16 @@ internal static class DeskWire
         At = at,
     };
 
-    /// <summary>TRANSFER_ERROR with the transfer and conversation ids.</summary>
-    public static TransferErrorEvent TransferError(DeskErrorCode code, string message, string? transferId, string? conversationId) => new()
+    /// <summary>TRANSFER_ERROR with the transfer and conversation ids; <paramref name="command"/> is set on the reply to
+    /// REQUEST_TRANSFER and absent on the pushed timeout/failure events (SB-XFER-003, SB-CODEC-013).</summary>
+    public static TransferErrorEvent TransferError(DeskErrorCode code, string message, string? transferId, string? conversationId, string? command = null) => new()
     {
         Code = (int)code,
         Error = ErrorNames.Of((ErrorCode)(int)code),
         Message = message,
         TransferId = transferId,
         ConversationId = conversationId,
+        Command = command,
     };
 
     /// <summary>REFUSE_TRANSFER to the requester.</summary>

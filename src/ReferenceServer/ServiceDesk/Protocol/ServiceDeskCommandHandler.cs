@@ -43,7 +43,7 @@ internal sealed class ServiceDeskCommandHandler(ServiceDeskEngine engine, Protoc
         {
             if (context.CommandName == CommandNames.RequestTransfer)
             {
-                await context.FailWithAsync(DeskWire.TransferError(ex.Code, ex.Message, ex.TransferId, ex.ConversationId), cancellationToken).ConfigureAwait(false);
+                await context.FailWithAsync(DeskWire.TransferError(ex.Code, ex.Message, ex.TransferId, ex.ConversationId, context.CommandName), cancellationToken).ConfigureAwait(false);
             }
             else
             {

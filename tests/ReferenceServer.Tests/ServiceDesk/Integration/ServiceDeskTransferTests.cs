@@ -72,7 +72,15 @@ public sealed class ServiceDeskTransferTests
         {
             var reply = await from.Client.RequestAsync("REQUEST_TRANSFER", request);
             Assert.Equal(("TRANSFER_ERROR", code), (reply.Event, reply.GetInt64("code")));
+            Assert.Equal("REQUEST_TRANSFER", reply.GetString("command")); // SB-CODEC-013 via SB-XFER-003
+            Assert.Null(reply.GetString("path"));
         }
+
+        // SB-XFER-003 / SB-CODEC-004: a field error in TRANSFER_ERROR names the field and the command.
+        var missing = await alice.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id });
+        Assert.Equal(("TRANSFER_ERROR", 1004L, "$.request.to", "REQUEST_TRANSFER"), (missing.Event, missing.GetInt64("code"), missing.GetString("path"), missing.GetString("command")));
+        var wrongType = await alice.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = 7 });
+        Assert.Equal(("TRANSFER_ERROR", 1005L, "$.request.to", "REQUEST_TRANSFER"), (wrongType.Event, wrongType.GetInt64("code"), wrongType.GetString("path"), wrongType.GetString("command")));
 
         await ExpectAsync(alice, new { conversation_id = "nope", to = "e-bob" }, 4001);
         await ExpectAsync(bob, new { conversation_id = id, to = "e-alice" }, 4003);
@@ -84,7 +92,7 @@ public sealed class ServiceDeskTransferTests
         var refuseUnknown = await bob.Client.RequestAsync("REFUSE_TRANSFER", new { transfer_id = "nope" });
         Assert.Equal(("ERROR", 4006L), (refuseUnknown.Event, refuseUnknown.GetInt64("code")));
         var visitorTries = await visitor.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "e-bob" });
-        Assert.Equal(2004, visitorTries.GetInt64("code"));
+        Assert.Equal((2004L, "REQUEST_TRANSFER"), (visitorTries.GetInt64("code"), visitorTries.GetString("command")));
     }
 
     [Fact]
@@ -123,7 +131,7 @@ public sealed class ServiceDeskTransferTests
         }
 
         var offline = await alice.WaitForAsync("TRANSFER_ERROR", e => e.GetString("transfer_id") == first);
-        Assert.Equal((4004L, id), (offline.GetInt64("code"), offline.GetString("conversation_id")));
+        Assert.Equal((4004L, id, (string?)null), (offline.GetInt64("code"), offline.GetString("conversation_id"), offline.GetString("command"))); // pushed: answers no command
 
         var second = (await alice.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "f-carol" })).GetString("transfer_id")!;
         await carol.WaitForAsync("RTRANSFER", e => e.GetString("transfer_id") == second);
@@ -165,6 +173,7 @@ public sealed class ServiceDeskTransferTests
         {
             var error = await party.WaitForAsync("TRANSFER_ERROR", e => e.GetString("transfer_id") == transferId);
             Assert.Equal((4007L, "TRANSFER_TIMEOUT", id, (string?)null), (error.GetInt64("code"), error.GetString("error"), error.GetString("conversation_id"), error.Cid));
+            Assert.Null(error.GetString("command"));
         }
 
         var late = await bob.Client.RequestAsync("ACCEPT_TRANSFER", new { transfer_id = transferId });

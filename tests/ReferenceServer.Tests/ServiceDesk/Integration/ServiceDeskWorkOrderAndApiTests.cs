@@ -44,6 +44,26 @@ public sealed class ServiceDeskWorkOrderAndApiTests
     }
 
     [Fact]
+    public async Task The_womsg_reply_to_a_caller_that_is_not_the_assignee_is_not_durable()
+    {
+        // SB-WO-008: only the assignee's copy is durable; the creator's reply has no seq and is never replayed.
+        await using var host = await TestServerHost.StartAsync();
+        await using var bob = await host.AgentAsync("wd-bob");
+        await using (var alice = await host.AgentAsync("wd-alice"))
+        {
+            var created = await alice.Client.RequestAsync("CREATE_WORK_ORDER", new { title = "Refund", body = "b", assignee = "wd-bob" });
+            Assert.Equal(("WOMSG", (long?)null), (created.Event, created.Seq));
+            await alice.Client.SendCommandAsync("CREATE_WORK_ORDER", new { title = "Quiet", body = "b", assignee = "wd-bob" });
+            await bob.WaitForAsync("WOMSG", e => e.GetString("title") == "Quiet");
+            Assert.Empty(alice.Received("WOMSG", e => e.GetString("title") == "Quiet")); // no cid: no reply at all
+            Assert.Equal(0, alice.Connect.GetInt64("seq"));
+        }
+
+        await using var again = await host.AgentAsync("wd-alice");
+        Assert.Equal((0L, 0L), (again.Connect.GetInt64("seq"), again.Connect.GetInt64("missed")));
+    }
+
+    [Fact]
     public async Task Work_orders_over_http_emit_the_same_WOMSG()
     {
         await using var host = await TestServerHost.StartAsync();
