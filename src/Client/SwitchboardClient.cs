@@ -98,6 +98,10 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
     /// <summary>The server's <c>CONNECT</c> greeting of the current connection (client id, user, limits); <see langword="null"/> when not connected.</summary>
     public ConnectEvent? ConnectInfo => Volatile.Read(ref _connection)?.Connect;
 
+    /// <summary>The service desk's deadlines advertised in the current <c>CONNECT</c> (transfer timeout, idle warning
+    /// and close, visitor grace; SB-HS-013); <see langword="null"/> when not connected or the server has no service desk.</summary>
+    public SwitchboardDeskDeadlines? DeskDeadlines => ConnectInfo is { } connect ? SwitchboardDeskDeadlines.From(connect) : null;
+
     /// <summary>The position in the durable stream: the epoch and the last <c>seq</c> received (used to resume).</summary>
     public SwitchboardStreamPosition StreamPosition
     {

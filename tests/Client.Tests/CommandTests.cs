@@ -23,6 +23,10 @@ public sealed class CommandTests(ServerFixture fixture)
         Assert.Equal(Namespace.Web, client.ConnectInfo.Namespace);
         Assert.Equal("switchboard.v1.json", client.ConnectInfo.Protocol);
         Assert.Equal(client.ConnectInfo.Epoch, client.StreamPosition.Epoch);
+        // SB-HS-013: the reference server's desk defaults, as advertised in CONNECT.
+        Assert.Equal(
+            new SwitchboardDeskDeadlines(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)),
+            client.DeskDeadlines);
         Assert.Equal([SwitchboardConnectionState.Connecting, SwitchboardConnectionState.Connected], states);
 
         await client.StopAsync();
