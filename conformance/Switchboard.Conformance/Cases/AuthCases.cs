@@ -24,6 +24,8 @@ internal static class AuthCases
             ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-5)), CloseCodes.TokenExpired, "token expired", retryable: true);
         yield return Rejected("auth.namespace-forbidden", "A token whose ns claim excludes the namespace -> CLOSE 4403", ["SB-AUTH-009"],
             ctx => ctx.TokenFor("alice", namespaces: ["app"]), CloseCodes.Forbidden, "namespace forbidden");
+        yield return Rejected("auth.namespace-empty-list", "A token with ns [] allows no namespace -> CLOSE 4403", ["SB-AUTH-009"],
+            ctx => ctx.TokenFor("alice", namespaces: []), CloseCodes.Forbidden, "namespace forbidden");
 
         yield return Define("auth.namespace-allowed", Profiles.Core, "A token whose ns claim lists the namespace connects",
             "A token with ns [\"app\"] connects to /app.",

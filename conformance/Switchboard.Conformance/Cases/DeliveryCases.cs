@@ -99,6 +99,37 @@ internal static class DeliveryCases
                 ctx.RequireEqual(epoch, back.Connect.Str("epoch"), "CONNECT epoch (the stream's)", back.Connect.Text);
             });
 
+        yield return Define("dlv.since-without-epoch", Profiles.Core, "since without epoch -> recovered false",
+            "Connecting with since but no epoch replays like a connect without since and gets CONNECT {recovered: false}: the server cannot tell which stream the position belongs to.",
+            ["SB-DLV-007", "SB-DLV-010"], async ctx =>
+            {
+                var bob = await ctx.ConnectAsync("bob");
+                await bob.CloseAsync();
+                var back = await ctx.ConnectAsync("bob", configure: o => o.Since = 0);
+                ctx.RequireEqual(false, back.Connect!.Bool("recovered"), "CONNECT recovered", back.Connect.Text);
+                ctx.RequireEqual(0L, back.Connect.Int("missed"), "CONNECT missed", back.Connect.Text);
+            });
+
+        yield return Define("dlv.since-beyond-end-keeps-ack", Profiles.Core, "since beyond the stream's end leaves acked_seq unchanged",
+            "A connect with the right epoch and since greater than the last seq replays from acked_seq with recovered false, and does not acknowledge anything: the next plain connect replays the same events.",
+            ["SB-DLV-008", "SB-DLV-010"], async ctx =>
+            {
+                var bob = await ctx.ConnectAsync("bob");
+                var epoch = bob.Connect!.Str("epoch");
+                await bob.CloseAsync();
+                var alice = await ctx.ConnectAsync("alice");
+                await Pm(alice, ctx, "bob", "b1");
+                await Pm(alice, ctx, "bob", "b2");
+                var beyond = await ctx.ConnectAsync("bob", configure: o => { o.Since = 50; o.Epoch = epoch; });
+                ctx.RequireEqual(false, beyond.Connect!.Bool("recovered"), "CONNECT recovered", beyond.Connect.Text);
+                ctx.RequireEqual(2L, beyond.Connect.Int("missed"), "CONNECT missed (replay from acked_seq 0)", beyond.Connect.Text);
+                await beyond.ExpectAsync(Wire.PrivateMessage, f => f.Seq == 1);
+                await beyond.ExpectAsync(Wire.PrivateMessage, f => f.Seq == 2);
+                await beyond.CloseAsync();
+                var plain = await ctx.ConnectAsync("bob");
+                ctx.RequireEqual(2L, plain.Connect!.Int("missed"), "CONNECT missed of the next plain connect (acked_seq still 0)", plain.Connect.Text);
+            }, capability: Capabilities.Chat);
+
         yield return Define("dlv.resume-recovered-true", Profiles.Core, "A resume with the right epoch and nothing missed is recovered",
             "Connecting with since = last seq and the stream's epoch gets CONNECT {recovered: true, missed: 0}.",
             ["SB-DLV-010", "SB-DLV-004"], async ctx =>

@@ -93,6 +93,10 @@ internal static class EnvelopeCases
         yield return Bad("codec.non-integral", "A non-integral number for an integer -> 1005", "{\"command\":\"SET_TIMER\",\"cid\":\"k1\",\"request\":{\"delay_ms\":1.5}}", Err.InvalidField, "$.request.delay_ms", ["SB-CODEC-005"], cid: "k1");
         yield return Bad("codec.command-not-string", "command not a string -> 1008 $.command", "{\"command\":17,\"cid\":\"k1\"}", Err.InvalidEnvelope, "$.command", ["SB-CODEC-008", "SB-CODEC-013"], cid: "k1");
         yield return Bad("codec.request-not-object", "request not an object -> 1008 $.request", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":\"hi\"}", Err.InvalidEnvelope, "$.request", ["SB-CODEC-009"], cid: "k1", command: "ECHO");
+        yield return Bad("codec.request-null", "request null = {} -> the missing field's 1004, not 1008", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":null}", Err.MissingField, "$.request.data", ["SB-ENV-008", "SB-CODEC-009"], cid: "k1", command: "ECHO");
+        yield return Bad("codec.lone-surrogate", "A lone surrogate escape in a field -> 1005 with its path", "{\"command\":\"ECHO\",\"cid\":\"k1\",\"request\":{\"data\":\"a\\ud800b\"}}", Err.InvalidField, "$.request.data", ["SB-CODEC-018"], cid: "k1", command: "ECHO");
+        yield return Bad("codec.lone-surrogate-cid", "A lone surrogate escape in cid -> 1005 $.cid", "{\"command\":\"ECHO\",\"cid\":\"\\udc00\",\"request\":{\"data\":\"x\"}}", Err.InvalidField, "$.cid", ["SB-CODEC-018", "SB-ENV-007"], noCid: true);
+        yield return Bad("codec.lone-surrogate-command", "A lone surrogate escape in command -> 1008 $.command", "{\"command\":\"ECHO\\ud800\",\"cid\":\"k1\",\"request\":{\"data\":\"x\"}}", Err.InvalidEnvelope, "$.command", ["SB-CODEC-018", "SB-CODEC-008"], cid: "k1");
 
         yield return Define("codec.invalid-utf8", Profiles.Core, "Invalid UTF-8 in a text frame -> 1002",
             "A text frame that is not valid UTF-8 gets ERROR 1002 INVALID_UTF8 and the connection stays open; other users see nothing.",

@@ -37,6 +37,21 @@ internal static class HandshakeCases
                 ctx.Require(HasWriterOrder(first.Text), "envelope properties in the order event, cid, seq, response", first.Text);
             });
 
+        yield return Define("hs.desk-deadlines", Profiles.ServiceDesk, "CONNECT advertises the service desk's deadlines",
+            "A service-desk server's CONNECT carries transfer_timeout_ms (>= 1), conversation_idle_warning_ms, conversation_idle_close_ms and visitor_grace_ms (>= 0; warning below close, both 0 when idle handling is off).",
+            ["SB-HS-013"], async ctx =>
+            {
+                var s = await ctx.ConnectAsync("alice", "agent");
+                var c = s.Connect!;
+                var transfer = c.Int("transfer_timeout_ms");
+                var warning = c.Int("conversation_idle_warning_ms");
+                var close = c.Int("conversation_idle_close_ms");
+                var grace = c.Int("visitor_grace_ms");
+                ctx.Require(transfer is >= 1, "response.transfer_timeout_ms is an integer >= 1", c.Text);
+                ctx.Require(warning is >= 0 && close is >= 0 && grace is >= 0, "the idle and grace deadlines are integers >= 0", c.Text);
+                ctx.Require(close == 0 ? warning == 0 : warning > 0 && warning < close, "0 < conversation_idle_warning_ms < conversation_idle_close_ms (both 0 when off)", c.Text);
+            });
+
         yield return Define("hs.default-name-role", Profiles.Core, "name defaults to sub and role to user",
             "A token without name and role claims connects as {id: sub, name: sub, role: \"user\"}.",
             ["SB-AUTH-007", "SB-AUTH-008"], async ctx =>

@@ -32,6 +32,21 @@ internal static class RoomCases
                 ctx.RequireEqual(bobEnter.Str("at"), e.Str("at"), "the same ROOM_ENTER for every member");
             });
 
+        yield return Define("room.join-without-cid", Profiles.RoomsHistory, "JOIN_ROOM without cid is still answered with ROOM_STATE",
+            "A JOIN_ROOM without cid gets ROOM_STATE without cid (it marks the end of the since replay), then ROOM_ENTER.",
+            ["SB-ROOM-002", "SB-ENV-013"], async ctx =>
+            {
+                var room = ctx.Room("nocid");
+                var alice = await ctx.ConnectAsync("alice");
+                await alice.SendCommandAsync(Wire.JoinRoom, Obj(("room", room), ("since", 0)), withCid: false);
+                var st = await alice.ExpectAsync(Wire.RoomState, null, "ROOM_STATE for a JOIN_ROOM without cid");
+                ctx.Require(st.Cid is null, "ROOM_STATE carries no cid", st.Text);
+                ctx.RequireEqual(room, st.Str("room"), "ROOM_STATE room", st.Text);
+                ctx.RequireEqual(true, st.Bool("recovered"), "ROOM_STATE recovered", st.Text);
+                var enter = await alice.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("alice"));
+                ctx.Require(enter.Ordinal > st.Ordinal, "ROOM_ENTER follows ROOM_STATE", enter.Text);
+            });
+
         yield return Define("room.message-broadcast", Profiles.RoomsHistory, "Room messages reach members only, incl. the sender",
             "SEND_ROOM_MESSAGE is acknowledged with SEND_MESSAGE_SUCCESS (seq = room_seq) and every member connection (sender included) gets ROOM_MESSAGE; non-members get nothing.",
             ["SB-ROOM-009", "SB-ROOM-010", "SB-ROOM-017"], async ctx =>

@@ -37,6 +37,7 @@ internal static class TransferCases
             var cid = await a1.SendCommandAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", to)));
             var e = await a1.ExpectErrorAsync(code, cid, Wire.TransferError);
             ctx.RequireEqual(conv, e.Str("conversation_id"), "TRANSFER_ERROR conversation_id", e.Text);
+            ctx.RequireEqual(Wire.RequestTransfer, e.Str("command"), "TRANSFER_ERROR command (SB-CODEC-013)", e.Text);
         });
 
     public static IEnumerable<ConformanceCase> All()
@@ -123,6 +124,17 @@ internal static class TransferCases
                 await a2.ExpectErrorAsync(Err.NotParticipant, cid, Wire.TransferError);
             });
 
+        yield return Define("xfer.error-path-command", Profiles.ServiceDesk, "A field error of REQUEST_TRANSFER names the field and the command",
+            "REQUEST_TRANSFER without to gets TRANSFER_ERROR 1004 with path $.request.to and command REQUEST_TRANSFER.",
+            ["SB-XFER-003", "SB-CODEC-004", "SB-CODEC-013"], async ctx =>
+            {
+                var a = await Agent(ctx);
+                var cid = await a.SendCommandAsync(Wire.RequestTransfer, Obj(("conversation_id", "nope-" + ctx.Nonce)));
+                var e = await a.ExpectErrorAsync(Err.MissingField, cid, Wire.TransferError);
+                ctx.RequireEqual("$.request.to", e.Str("path"), "TRANSFER_ERROR path", e.Text);
+                ctx.RequireEqual(Wire.RequestTransfer, e.Str("command"), "TRANSFER_ERROR command", e.Text);
+            });
+
         yield return Define("xfer.unknown", Profiles.ServiceDesk, "Accept/refuse of an unknown transfer -> ERROR 4006",
             "ACCEPT_TRANSFER and REFUSE_TRANSFER with an unknown transfer_id get ERROR 4006 TRANSFER_NOT_FOUND.",
             ["SB-XFER-006"], async ctx =>
@@ -151,6 +163,20 @@ internal static class TransferCases
                 var upd = await a2.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "in_progress"), ("comment", "on it")), Wire.WoMsg);
                 ctx.RequireEqual("in_progress", upd.Str("status"), "WOMSG status after update", upd.Text);
                 ctx.RequireEqual("on it", upd.Str("comment"), "WOMSG comment", upd.Text);
+            });
+
+        yield return Define("wo.reply-not-durable", Profiles.ServiceDesk, "The WOMSG reply to a creator who is not the assignee is not durable",
+            "CREATE_WORK_ORDER assigned to someone else is answered with WOMSG without seq; the creator's stream stays empty (a reconnect replays nothing).",
+            ["SB-WO-008"], async ctx =>
+            {
+                var a1 = await Agent(ctx, "agent1");
+                await Agent(ctx, "agent2");
+                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Callback"), ("body", "b"), ("assignee", ctx.User("agent2"))), Wire.WoMsg);
+                ctx.Require(wo.Seq is null, "the creator's WOMSG carries no seq", wo.Text);
+                await a1.CloseAsync();
+                var back = await Agent(ctx, "agent1");
+                ctx.RequireEqual(0L, back.Connect!.Int("seq"), "CONNECT seq of the creator's stream", back.Connect.Text);
+                await back.ExpectNoEventAsync(Wire.WoMsg, null, "a replayed WOMSG");
             });
 
         yield return Define("wo.not-found", Profiles.ServiceDesk, "Update of an unknown work order -> ERROR 4011",

@@ -642,9 +642,9 @@ public sealed class WsSession : IAsyncDisposable
                 }
             }
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
         {
-            // Not JSON: no cid to remember.
+            // Not JSON, or a cid that is not text (SB-CODEC-018): no cid to remember.
         }
     }
 
@@ -652,12 +652,41 @@ public sealed class WsSession : IAsyncDisposable
     {
         try
         {
-            // Depth 32 keeps recorded transcripts writable; deeper frames are recorded as raw text.
-            return JsonNode.Parse(text, null, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 }) ?? JsonValue.Create(text);
+            // Depth 32 keeps recorded transcripts writable; deeper frames are recorded as raw text, and so are frames
+            // with a string that is not text (a lone-surrogate escape, SB-CODEC-018), which cannot be scrubbed.
+            return HasUndecodableString(text)
+                ? new JsonObject { ["raw_text"] = text }
+                : JsonNode.Parse(text, null, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 }) ?? JsonValue.Create(text);
         }
         catch (System.Text.Json.JsonException)
         {
             return new JsonObject { ["raw_text"] = text };
+        }
+    }
+
+    // Valid JSON syntax whose \u escapes are not valid UTF-16: System.Text.Json parses it but refuses GetString.
+    private static bool HasUndecodableString(string text)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(text));
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is System.Text.Json.JsonTokenType.String or System.Text.Json.JsonTokenType.PropertyName)
+                {
+                    reader.GetString();
+                }
+            }
+
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false; // not JSON at all: the caller records it as raw text
         }
     }
 
