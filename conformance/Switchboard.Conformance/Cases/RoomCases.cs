@@ -33,16 +33,16 @@ internal static class RoomCases
             });
 
         yield return Define("room.join-without-cid", Profiles.RoomsHistory, "JOIN_ROOM without cid is still answered with ROOM_STATE",
-            "A JOIN_ROOM without cid gets ROOM_STATE without cid (it marks the end of the since replay), then ROOM_ENTER.",
+            "A JOIN_ROOM without cid gets ROOM_STATE without cid (it marks where a since replay ends), then ROOM_ENTER. Needs chat only (no since).",
             ["SB-ROOM-002", "SB-ENV-013"], async ctx =>
             {
                 var room = ctx.Room("nocid");
                 var alice = await ctx.ConnectAsync("alice");
-                await alice.SendCommandAsync(Wire.JoinRoom, Obj(("room", room), ("since", 0)), withCid: false);
+                await alice.SendCommandAsync(Wire.JoinRoom, Obj(("room", room)), withCid: false);
                 var st = await alice.ExpectAsync(Wire.RoomState, null, "ROOM_STATE for a JOIN_ROOM without cid");
                 ctx.Require(st.Cid is null, "ROOM_STATE carries no cid", st.Text);
                 ctx.RequireEqual(room, st.Str("room"), "ROOM_STATE room", st.Text);
-                ctx.RequireEqual(true, st.Bool("recovered"), "ROOM_STATE recovered", st.Text);
+                ctx.RequireEqual(0L, st.Int("missed"), "ROOM_STATE missed", st.Text);
                 var enter = await alice.ExpectAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("alice"));
                 ctx.Require(enter.Ordinal > st.Ordinal, "ROOM_ENTER follows ROOM_STATE", enter.Text);
             });

@@ -27,7 +27,7 @@ public enum ErrorCode
     /// <summary><c>BINARY_NOT_SUPPORTED</c> (1007): A binary frame was received; followed by CLOSE 4400. Requirement: SB-CODEC-010.</summary>
     BinaryNotSupported = 1007,
 
-    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is not an object. Requirement: SB-CODEC-007.</summary>
+    /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is neither an object nor null. Requirement: SB-CODEC-007.</summary>
     InvalidEnvelope = 1008,
 
     /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade). Requirement: SB-HS-003.</summary>

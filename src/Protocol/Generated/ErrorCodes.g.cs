@@ -97,7 +97,7 @@ public static class ErrorCodes
         ErrorCode.InvalidField => "A field has the wrong type, is out of range, too long/short or fails its pattern.",
         ErrorCode.MessageTooLarge => "The frame exceeds max_message_bytes; followed by CLOSE 4413.",
         ErrorCode.BinaryNotSupported => "A binary frame was received; followed by CLOSE 4400.",
-        ErrorCode.InvalidEnvelope => "The frame is not a JSON object, `command` is not a string, or `request` is not an object.",
+        ErrorCode.InvalidEnvelope => "The frame is not a JSON object, `command` is not a string, or `request` is neither an object nor null.",
         ErrorCode.UnsupportedProtocol => "None of the offered subprotocols is supported (HTTP 400 at upgrade).",
         ErrorCode.TokenMissing => "No token in the handshake or API request.",
         ErrorCode.TokenInvalid => "The token is malformed, badly signed or has invalid claims.",
