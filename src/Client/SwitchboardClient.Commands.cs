@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Switchboard.Protocol;
 
 namespace Switchboard.Client;
@@ -19,32 +18,12 @@ public sealed partial class SwitchboardClient
     /// <c>JOIN_ROOM</c>: joins <paramref name="room"/>; with <paramref name="since"/> the room messages after that
     /// <c>room_seq</c> are replayed first. The client re-joins automatically after a reconnect (with since = last room_seq seen).
     /// </summary>
-    public async ValueTask<RoomStateEvent> JoinRoomAsync(string room, long? since = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(room);
-        if (_options.RejoinRoomsOnReconnect)
-        {
-            _rooms.AddOrUpdate(room, since ?? -1, (_, existing) => since ?? existing);
-        }
-
-        try
-        {
-            return await InvokeAsync<RoomStateEvent>(new JoinRoomCommand { Room = room, Since = since }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SwitchboardException)
-        {
-            _rooms.TryRemove(room, out _);
-            throw;
-        }
-    }
+    public ValueTask<RoomStateEvent> JoinRoomAsync(string room, long? since = null, CancellationToken cancellationToken = default) =>
+        InvokeAsync<RoomStateEvent>(new JoinRoomCommand { Room = room, Since = since }, cancellationToken);
 
     /// <summary><c>LEAVE_ROOM</c>: leaves <paramref name="room"/> (and stops re-joining it after reconnects).</summary>
-    public async ValueTask<AckEvent> LeaveRoomAsync(string room, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(room);
-        _rooms.TryRemove(room, out _);
-        return await InvokeAsync<AckEvent>(new LeaveRoomCommand { Room = room }, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask<AckEvent> LeaveRoomAsync(string room, CancellationToken cancellationToken = default) =>
+        InvokeAsync<AckEvent>(new LeaveRoomCommand { Room = room }, cancellationToken);
 
     /// <summary><c>SEND_ROOM_MESSAGE</c>: broadcasts <paramref name="data"/> to every member of <paramref name="room"/> (sender included).</summary>
     public ValueTask<SendMessageSuccessEvent> SendRoomMessageAsync(string room, string data, CancellationToken cancellationToken = default) =>
@@ -130,50 +109,4 @@ public sealed partial class SwitchboardClient
         SwitchboardNamespaces.App => Protocol.Namespace.App,
         _ => throw new ArgumentException($"Unknown namespace '{value}' (expected 'web' or 'app').", nameof(value)),
     };
-
-    private void TrackRoomState(IServerEvent response)
-    {
-        if (response is RoomStateEvent state && _rooms.ContainsKey(state.Room))
-        {
-            _rooms.AddOrUpdate(state.Room, state.Seq, (_, existing) => Math.Max(existing, state.Seq));
-        }
-    }
-
-    /// <summary>Returns false for a room message already delivered (replayed after a re-join).</summary>
-    private bool TrackRoomMessage(IServerEvent response)
-    {
-        if (response is not RoomMessageEvent message || !_rooms.TryGetValue(message.Room, out var last))
-        {
-            return true;
-        }
-
-        if (message.RoomSeq <= last)
-        {
-            Log.DuplicateRoomMessageDropped(_logger, message.Room, message.RoomSeq);
-            return false;
-        }
-
-        _rooms.TryUpdate(message.Room, message.RoomSeq, last);
-        return true;
-    }
-
-    private async Task RejoinRoomsAsync(ActiveConnection connection)
-    {
-        foreach (var (room, last) in _rooms)
-        {
-            if (connection.Lifetime.IsCancellationRequested)
-            {
-                return;
-            }
-
-            try
-            {
-                await InvokeAsync<RoomStateEvent>(new JoinRoomCommand { Room = room, Since = last >= 0 ? last : null }, connection.Lifetime.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.RoomRejoinFailed(_logger, room, ex);
-            }
-        }
-    }
 }

@@ -112,16 +112,16 @@ public sealed class OptionsAndPolicyTests
             BackoffMultiplier = 2,
             JitterFactor = 0.5,
         };
-        var middle = new ReconnectBackoff(options, () => 0.5);
+        var middle = new SwitchboardBackoffRetryPolicy(options, () => 0.5);
         Assert.Equal(100, middle.GetDelay(1).TotalMilliseconds, 3);
         Assert.Equal(200, middle.GetDelay(2).TotalMilliseconds, 3);
         Assert.Equal(800, middle.GetDelay(4).TotalMilliseconds, 3);
         Assert.Equal(1000, middle.GetDelay(5).TotalMilliseconds, 3);
         Assert.Equal(1000, middle.GetDelay(500).TotalMilliseconds, 3);
 
-        Assert.Equal(50, new ReconnectBackoff(options, () => 0.0).GetDelay(1).TotalMilliseconds, 3);
-        Assert.Equal(150, new ReconnectBackoff(options, () => 1.0).GetDelay(1).TotalMilliseconds, 3);
-        Assert.Equal(1000, new ReconnectBackoff(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
+        Assert.Equal(50, new SwitchboardBackoffRetryPolicy(options, () => 0.0).GetDelay(1).TotalMilliseconds, 3);
+        Assert.Equal(150, new SwitchboardBackoffRetryPolicy(options, () => 1.0).GetDelay(1).TotalMilliseconds, 3);
+        Assert.Equal(1000, new SwitchboardBackoffRetryPolicy(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
     }
 
     [Theory]
