@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Switchboard.Client.Internal;
 using Switchboard.Client.Transport;
 using Switchboard.Protocol;
@@ -36,8 +34,8 @@ public sealed partial class SwitchboardClient
             }
 
             var (epoch, since) = _cursor.Position;
-            var uri = BuildUri(token, epoch, since);
-            Log.Connecting(_logger, RedactedUrl(epoch, since), epoch, since);
+            var uri = ConnectionUri.Build(_options, token, epoch, since);
+            Log.Connecting(_logger, ConnectionUri.Redacted(_options, epoch, since), epoch, since);
             transport = await _transportFactory.ConnectAsync(uri, _options.SendAccessTokenInQuery ? null : token, linked.Token).ConfigureAwait(false);
             var first = ActiveConnection.Parse(await transport.ReceiveAsync(linked.Token).ConfigureAwait(false));
             if (!first.Closed && first.Error is null && first.Envelope.Response is ConnectEvent connect)
@@ -583,50 +581,6 @@ public sealed partial class SwitchboardClient
             }
         }
     }
-
-    private Uri BuildUri(string token, string? epoch, long since)
-    {
-        var baseUrl = _options.Url!;
-        var builder = new UriBuilder(baseUrl)
-        {
-            Scheme = baseUrl.Scheme switch
-            {
-                "http" => "ws",
-                "https" => "wss",
-                _ => baseUrl.Scheme,
-            },
-            Port = baseUrl.IsDefaultPort ? -1 : baseUrl.Port,
-            Path = baseUrl.AbsolutePath.TrimEnd('/') + "/" + _options.Namespace,
-        };
-
-        var query = new StringBuilder(builder.Query.TrimStart('?'));
-        if (_options.SendAccessTokenInQuery)
-        {
-            Append(query, "access_token", token);
-        }
-
-        if (epoch is not null)
-        {
-            Append(query, "since", since.ToString(CultureInfo.InvariantCulture));
-            Append(query, "epoch", epoch);
-        }
-
-        builder.Query = query.ToString();
-        return builder.Uri;
-
-        static void Append(StringBuilder query, string name, string value)
-        {
-            if (query.Length > 0)
-            {
-                query.Append('&');
-            }
-
-            query.Append(name).Append('=').Append(Uri.EscapeDataString(value));
-        }
-    }
-
-    private string RedactedUrl(string? epoch, long since) =>
-        $"{_options.Url!.GetLeftPart(UriPartial.Path).TrimEnd('/')}/{_options.Namespace}" + (epoch is null ? string.Empty : $"?since={since}&epoch={epoch}");
 
     private static SwitchboardCloseInfo FromCloseEvent(CloseEvent closeEvent) =>
         new((CloseCode)closeEvent.Code, closeEvent.Reason, closeEvent.Retryable);
