@@ -437,9 +437,13 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
     {
         switch (command)
         {
-            case JoinRoomCommand join when _options.RejoinRoomsOnReconnect:
+            case JoinRoomCommand join:
                 ArgumentException.ThrowIfNullOrEmpty(join.Room, nameof(command));
-                _rooms.Joining(join.Room, join.Since);
+                if (_options.RejoinRoomsOnReconnect)
+                {
+                    _rooms.Joining(join.Room, join.Since);
+                }
+
                 break;
             case LeaveRoomCommand leave:
                 ArgumentException.ThrowIfNullOrEmpty(leave.Room, nameof(command));

@@ -22,8 +22,15 @@ public interface ISwitchboardRetryPolicy
 /// <summary>What <see cref="ISwitchboardRetryPolicy.NextRetryDelay"/> knows about the current outage.</summary>
 public sealed class SwitchboardRetryContext
 {
-    internal SwitchboardRetryContext(int previousRetryCount, TimeSpan elapsedTime, Exception? retryReason, SwitchboardCloseInfo lostConnection)
+    /// <summary>Creates a context (the client does; public so that a policy can be unit-tested).</summary>
+    /// <param name="previousRetryCount">Reconnect attempts already made in this outage.</param>
+    /// <param name="elapsedTime">Time since the connection was lost.</param>
+    /// <param name="retryReason">Why the last attempt failed; <see langword="null"/> before the first.</param>
+    /// <param name="lostConnection">How the connection that started the outage ended.</param>
+    public SwitchboardRetryContext(int previousRetryCount, TimeSpan elapsedTime, Exception? retryReason, SwitchboardCloseInfo lostConnection)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(previousRetryCount);
+        ArgumentNullException.ThrowIfNull(lostConnection);
         PreviousRetryCount = previousRetryCount;
         ElapsedTime = elapsedTime;
         RetryReason = retryReason;

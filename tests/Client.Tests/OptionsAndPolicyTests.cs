@@ -124,6 +124,20 @@ public sealed class OptionsAndPolicyTests
         Assert.Equal(1000, new SwitchboardBackoffRetryPolicy(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
     }
 
+    [Fact]
+    public void The_default_retry_policy_allows_MaxAttempts_retries_then_stops()
+    {
+        var options = new SwitchboardReconnectOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(100), JitterFactor = 0 };
+        var policy = new SwitchboardBackoffRetryPolicy(options);
+        var lost = new SwitchboardCloseInfo((CloseCode)SwitchboardCloseInfo.AbnormalClosure, null, true);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), policy.NextRetryDelay(new SwitchboardRetryContext(0, TimeSpan.Zero, null, lost)));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), policy.NextRetryDelay(new SwitchboardRetryContext(1, TimeSpan.Zero, new IOException(), lost)));
+        Assert.Null(policy.NextRetryDelay(new SwitchboardRetryContext(2, TimeSpan.Zero, new IOException(), lost)));
+
+        // Built from the options when no policy is set; an explicit policy is used as given.
+        Assert.Null(new SwitchboardClientOptions().Reconnect.RetryPolicy);
+    }
+
     [Theory]
     [InlineData(SwitchboardEventBufferFullMode.DropOldest, new[] { "b", "c" }, 1)]
     [InlineData(SwitchboardEventBufferFullMode.DropNewest, new[] { "a", "b" }, 1)]

@@ -192,6 +192,23 @@ public sealed class ReconnectTests
     }
 
     [Fact]
+    public async Task A_retry_policy_that_throws_stops_reconnecting_and_is_logged()
+    {
+        var server = new InMemoryServer();
+        var time = new TestTime();
+        var logs = new ListLoggerFactory();
+        var options = server.Options();
+        options.Reconnect.RetryPolicy = new ThrowingPolicy();
+        var (client, first) = await ConnectAsync(server, time, options, logs);
+        await using var owned = client;
+        first.Drop();
+        await Eventually.TrueAsync(() => client.State == SwitchboardConnectionState.Disconnected, "the client gives up");
+        Assert.True(logs.Has("HandlerFailed"));
+        Assert.Equal(1, server.Attempts);
+        Assert.True(client.LastClose!.Retryable);
+    }
+
+    [Fact]
     public async Task Durable_events_resume_with_since_and_epoch_and_duplicates_are_dropped()
     {
         var server = new InMemoryServer();
@@ -362,6 +379,11 @@ public sealed class ReconnectTests
         Data = "r" + roomSeq,
         At = DateTimeOffset.UnixEpoch,
     };
+
+    private sealed class ThrowingPolicy : ISwitchboardRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(SwitchboardRetryContext context) => throw new InvalidOperationException("policy bug");
+    }
 
     private sealed class RecordingPolicy(params TimeSpan[] delays) : ISwitchboardRetryPolicy
     {
