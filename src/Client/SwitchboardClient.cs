@@ -459,4 +459,77 @@ public sealed partial class SwitchboardClient : IAsyncDisposable
 
         return envelope;
     }
+
+    // ---------------------------------------------------------------- state and events
+
+
+    private void SetState(SwitchboardConnectionState state, SwitchboardCloseInfo? close, Exception? error)
+    {
+        SwitchboardConnectionState previous;
+        lock (_gate)
+        {
+            previous = _state;
+            if (previous == state)
+            {
+                return;
+            }
+
+            _state = state;
+            if (state == SwitchboardConnectionState.Disconnected)
+            {
+                var failed = _connectedSignal;
+                failed.TrySetException(new SwitchboardConnectionException("The client disconnected.", close, error));
+                _ = failed.Task.Exception; // observed: waiters get it through WaitForConnectionAsync
+            }
+        }
+
+        Log.StateChanged(_logger, previous, state);
+        var handler = StateChanged;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(this, new SwitchboardConnectionStateChangedEventArgs(previous, state, close, error));
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, nameof(StateChanged), ex);
+            }
+        }
+    }
+
+    private void RaiseConnectFailed(int attempt, Exception error, bool willRetry)
+    {
+        Log.ConnectFailed(_logger, attempt, willRetry, error);
+        var handler = ConnectFailed;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(this, new SwitchboardConnectFailedEventArgs(attempt, error, willRetry));
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, nameof(ConnectFailed), ex);
+            }
+        }
+    }
+
+    private static TaskCompletionSource<ActiveConnection> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static async Task CancelSafelyAsync(CancellationTokenSource? source)
+    {
+        if (source is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await source.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 }
