@@ -1,119 +1,17 @@
-using Microsoft.Extensions.Logging;
 using Switchboard.Protocol;
 
 namespace Switchboard.Client;
 
-// One typed method per command of the contract's command table: each sends the command with a fresh cid and returns the
-// success reply event, or throws SwitchboardException with the spec's ErrorCode on ERROR / SEND_MESSAGE_ERROR / TRANSFER_ERROR.
+// The typed command methods are generated from the spec into Generated/SwitchboardClient.Commands.g.cs. The few kept
+// by hand, because their parameters are not the wire's (see HandWritten in tools/Switchboard.SpecGen/ClientEmitter.cs):
 public sealed partial class SwitchboardClient
 {
-    /// <summary><c>ECHO</c>: the server sends <paramref name="data"/> back.</summary>
-    public ValueTask<EchoEvent> EchoAsync(string data, CancellationToken cancellationToken = default) =>
-        InvokeAsync<EchoEvent>(new EchoCommand { Data = data }, cancellationToken);
-
-    /// <summary><c>REFRESH_TOKEN</c>: replaces the connection's token before it expires (done automatically, see <see cref="SwitchboardClientOptions.TokenRefreshRatio"/>).</summary>
-    public ValueTask<AckEvent> RefreshTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        InvokeAsync<AckEvent>(new RefreshTokenCommand { Token = token }, cancellationToken);
-
-    /// <summary>
-    /// <c>JOIN_ROOM</c>: joins <paramref name="room"/>; with <paramref name="since"/> the room messages after that
-    /// <c>room_seq</c> are replayed first. The client re-joins automatically after a reconnect (with since = last room_seq seen).
-    /// </summary>
-    public async ValueTask<RoomStateEvent> JoinRoomAsync(string room, long? since = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(room);
-        if (_options.RejoinRoomsOnReconnect)
-        {
-            _rooms.AddOrUpdate(room, since ?? -1, (_, existing) => since ?? existing);
-        }
-
-        try
-        {
-            return await InvokeAsync<RoomStateEvent>(new JoinRoomCommand { Room = room, Since = since }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SwitchboardException)
-        {
-            _rooms.TryRemove(room, out _);
-            throw;
-        }
-    }
-
-    /// <summary><c>LEAVE_ROOM</c>: leaves <paramref name="room"/> (and stops re-joining it after reconnects).</summary>
-    public async ValueTask<AckEvent> LeaveRoomAsync(string room, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(room);
-        _rooms.TryRemove(room, out _);
-        return await InvokeAsync<AckEvent>(new LeaveRoomCommand { Room = room }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary><c>SEND_ROOM_MESSAGE</c>: broadcasts <paramref name="data"/> to every member of <paramref name="room"/> (sender included).</summary>
-    public ValueTask<SendMessageSuccessEvent> SendRoomMessageAsync(string room, string data, CancellationToken cancellationToken = default) =>
-        InvokeAsync<SendMessageSuccessEvent>(new SendRoomMessageCommand { Room = room, Data = data }, cancellationToken);
-
-    /// <summary><c>SEND_GROUP_MESSAGE</c>: sends <paramref name="data"/> to every connection of the namespace.</summary>
-    public ValueTask<SendMessageSuccessEvent> SendGroupMessageAsync(string data, bool includeSelf = true, CancellationToken cancellationToken = default) =>
-        InvokeAsync<SendMessageSuccessEvent>(new SendGroupMessageCommand { Data = data, IncludeSelf = includeSelf }, cancellationToken);
-
     /// <summary>
     /// <c>SEND_PRIVATE_MESSAGE</c>: sends <paramref name="data"/> to user <paramref name="to"/> (durable: delivered also when
     /// the recipient is offline). <paramref name="namespace"/> addresses the recipient in another namespace (<c>web</c>/<c>app</c>).
     /// </summary>
     public ValueTask<SendMessageSuccessEvent> SendPrivateMessageAsync(string to, string data, string? @namespace = null, CancellationToken cancellationToken = default) =>
         InvokeAsync<SendMessageSuccessEvent>(new SendPrivateMessageCommand { To = to, Data = data, Namespace = ParseNamespace(@namespace) }, cancellationToken);
-
-    /// <summary>
-    /// <c>GET_ONLINE_LIST</c>: the users online in this namespace. <paramref name="subscribe"/> also subscribes to <c>ONLINE</c>
-    /// deltas; <paramref name="fullList"/> to a pushed <c>ONLINE_LIST</c> after every change.
-    /// </summary>
-    public ValueTask<OnlineListEvent> GetOnlineListAsync(bool subscribe = false, bool fullList = false, CancellationToken cancellationToken = default) =>
-        InvokeAsync<OnlineListEvent>(new GetOnlineListCommand { Subscribe = subscribe, FullList = fullList }, cancellationToken);
-
-    /// <summary><c>REQUEST_SERVICE</c> (visitor): enters the service queue; the reply is the waiting conversation.</summary>
-    public ValueTask<ConversationEvent> RequestServiceAsync(string? topic = null, string? data = null, CancellationToken cancellationToken = default) =>
-        InvokeAsync<ConversationEvent>(new RequestServiceCommand { Topic = topic, Data = data }, cancellationToken);
-
-    /// <summary><c>GRAB</c> (agent): claims a waiting conversation announced by <c>QIANGDAN</c>; the first agent wins (others get GRAB_LOST).</summary>
-    public ValueTask<ConversationEvent> GrabAsync(string conversationId, CancellationToken cancellationToken = default) =>
-        InvokeAsync<ConversationEvent>(new GrabCommand { ConversationId = conversationId }, cancellationToken);
-
-    /// <summary>
-    /// <c>OPEN_CONVERSATION</c> (agent): makes <paramref name="conversationId"/> the open conversation (its messages arrive as
-    /// <c>NEW_MESSAGE</c>, others as <c>NEW_MESSAGE_USER</c>); <see langword="null"/> opens none.
-    /// </summary>
-    public ValueTask<AckEvent> OpenConversationAsync(string? conversationId, CancellationToken cancellationToken = default) =>
-        InvokeAsync<AckEvent>(new OpenConversationCommand { ConversationId = conversationId }, cancellationToken);
-
-    /// <summary><c>SEND_MESSAGE</c> (visitor, agent): sends <paramref name="data"/> in a conversation.</summary>
-    public ValueTask<SendMessageSuccessEvent> SendMessageAsync(string conversationId, string data, CancellationToken cancellationToken = default) =>
-        InvokeAsync<SendMessageSuccessEvent>(new SendMessageCommand { ConversationId = conversationId, Data = data }, cancellationToken);
-
-    /// <summary><c>CLOSE_CONVERSATION</c> (visitor, agent).</summary>
-    public ValueTask<AckEvent> CloseConversationAsync(string conversationId, CancellationToken cancellationToken = default) =>
-        InvokeAsync<AckEvent>(new CloseConversationCommand { ConversationId = conversationId }, cancellationToken);
-
-    /// <summary><c>REQUEST_TRANSFER</c> (agent): asks agent <paramref name="to"/> to take over; the reply is the pending transfer.</summary>
-    public ValueTask<TransferEvent> RequestTransferAsync(string conversationId, string to, string? note = null, CancellationToken cancellationToken = default) =>
-        InvokeAsync<TransferEvent>(new RequestTransferCommand { ConversationId = conversationId, To = to, Note = note }, cancellationToken);
-
-    /// <summary><c>ACCEPT_TRANSFER</c> (agent): takes over the conversation of an <c>RTRANSFER</c>.</summary>
-    public ValueTask<AckEvent> AcceptTransferAsync(string transferId, CancellationToken cancellationToken = default) =>
-        InvokeAsync<AckEvent>(new AcceptTransferCommand { TransferId = transferId }, cancellationToken);
-
-    /// <summary><c>REFUSE_TRANSFER</c> (agent): declines an <c>RTRANSFER</c>.</summary>
-    public ValueTask<AckEvent> RefuseTransferAsync(string transferId, string? reason = null, CancellationToken cancellationToken = default) =>
-        InvokeAsync<AckEvent>(new RefuseTransferCommand { TransferId = transferId, Reason = reason }, cancellationToken);
-
-    /// <summary><c>GET_DAY_ACCESS</c> (agent, admin): visitors taken today.</summary>
-    public ValueTask<DayAccessEvent> GetDayAccessAsync(CancellationToken cancellationToken = default) =>
-        InvokeAsync<DayAccessEvent>(new GetDayAccessCommand(), cancellationToken);
-
-    /// <summary><c>CREATE_WORK_ORDER</c> (agent, admin).</summary>
-    public ValueTask<WomsgEvent> CreateWorkOrderAsync(string title, string body, string? assignee = null, string? conversationId = null, CancellationToken cancellationToken = default) =>
-        InvokeAsync<WomsgEvent>(new CreateWorkOrderCommand { Title = title, Body = body, Assignee = assignee, ConversationId = conversationId }, cancellationToken);
-
-    /// <summary><c>UPDATE_WORK_ORDER</c> (agent, admin).</summary>
-    public ValueTask<WomsgEvent> UpdateWorkOrderAsync(string workOrderId, WorkOrderStatus status, string? comment = null, CancellationToken cancellationToken = default) =>
-        InvokeAsync<WomsgEvent>(new UpdateWorkOrderCommand { WorkOrderId = workOrderId, Status = status, Comment = comment }, cancellationToken);
 
     /// <summary><c>SET_TIMER</c>: a reminder <c>TIMER</c> event after <paramref name="delay"/> (1 ms .. 24 h).</summary>
     public ValueTask<TimerEvent> SetTimerAsync(TimeSpan delay, string? label = null, CancellationToken cancellationToken = default)
@@ -130,50 +28,4 @@ public sealed partial class SwitchboardClient
         SwitchboardNamespaces.App => Protocol.Namespace.App,
         _ => throw new ArgumentException($"Unknown namespace '{value}' (expected 'web' or 'app').", nameof(value)),
     };
-
-    private void TrackRoomState(IServerEvent response)
-    {
-        if (response is RoomStateEvent state && _rooms.ContainsKey(state.Room))
-        {
-            _rooms.AddOrUpdate(state.Room, state.Seq, (_, existing) => Math.Max(existing, state.Seq));
-        }
-    }
-
-    /// <summary>Returns false for a room message already delivered (replayed after a re-join).</summary>
-    private bool TrackRoomMessage(IServerEvent response)
-    {
-        if (response is not RoomMessageEvent message || !_rooms.TryGetValue(message.Room, out var last))
-        {
-            return true;
-        }
-
-        if (message.RoomSeq <= last)
-        {
-            Log.DuplicateRoomMessageDropped(_logger, message.Room, message.RoomSeq);
-            return false;
-        }
-
-        _rooms.TryUpdate(message.Room, message.RoomSeq, last);
-        return true;
-    }
-
-    private async Task RejoinRoomsAsync(ActiveConnection connection)
-    {
-        foreach (var (room, last) in _rooms)
-        {
-            if (connection.Lifetime.IsCancellationRequested)
-            {
-                return;
-            }
-
-            try
-            {
-                await InvokeAsync<RoomStateEvent>(new JoinRoomCommand { Room = room, Since = last >= 0 ? last : null }, connection.Lifetime.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.RoomRejoinFailed(_logger, room, ex);
-            }
-        }
-    }
 }

@@ -6,7 +6,7 @@ namespace Switchboard.Client;
 public sealed partial class SwitchboardClient
 {
     /// <summary>Log messages of the client. Event ids are stable and never reused.</summary>
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(1, LogLevel.Debug, "Connection state {Previous} -> {Current}.", EventName = "StateChanged")]
         public static partial void StateChanged(ILogger logger, SwitchboardConnectionState previous, SwitchboardConnectionState current);
@@ -23,8 +23,8 @@ public sealed partial class SwitchboardClient
         [LoggerMessage(5, LogLevel.Warning, "Connection lost: {Code} '{Reason}' (retryable: {Retryable}).", EventName = "ConnectionLost")]
         public static partial void ConnectionLost(ILogger logger, CloseCode code, string? reason, bool retryable);
 
-        [LoggerMessage(6, LogLevel.Information, "Reconnect attempt {Attempt} of {MaxAttempts} in {Delay}.", EventName = "ReconnectScheduled")]
-        public static partial void ReconnectScheduled(ILogger logger, int attempt, int maxAttempts, TimeSpan delay);
+        [LoggerMessage(6, LogLevel.Information, "Reconnect attempt {Attempt} in {Delay}.", EventName = "ReconnectScheduled")]
+        public static partial void ReconnectScheduled(ILogger logger, int attempt, TimeSpan delay);
 
         [LoggerMessage(7, LogLevel.Error, "Giving up reconnecting: {Code} '{Reason}'.", EventName = "ReconnectGaveUp")]
         public static partial void ReconnectGaveUp(ILogger logger, CloseCode code, string? reason);

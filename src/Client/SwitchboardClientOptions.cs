@@ -125,6 +125,12 @@ public sealed class SwitchboardClientOptions
     /// before a connection attempt. Defaults to <see langword="null"/>.
     /// </summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; set; }
+
+    /// <summary>
+    /// Opens the connections; <see langword="null"/> (default) = <see cref="Transport.WebSocketTransportFactory"/>. Internal:
+    /// the seam the client's tests use for an in-memory transport (see <see cref="Transport.ISwitchboardTransportFactory"/> for why it is not public).
+    /// </summary>
+    internal Transport.ISwitchboardTransportFactory? TransportFactory { get; set; }
 }
 
 /// <summary>Automatic reconnection: capped exponential backoff with jitter (socket.io's defaults, seed 001's 10 attempts).</summary>
@@ -150,6 +156,14 @@ public sealed class SwitchboardReconnectOptions
     /// <see cref="MaxDelay"/>. Defaults to 0.5.
     /// </summary>
     public double JitterFactor { get; set; } = 0.5;
+
+    /// <summary>
+    /// Decides whether and when to try again (see <see cref="ISwitchboardRetryPolicy"/>). Defaults to <see langword="null"/>:
+    /// a <see cref="SwitchboardBackoffRetryPolicy"/> built from <see cref="MaxAttempts"/>, <see cref="InitialDelay"/>,
+    /// <see cref="MaxDelay"/>, <see cref="BackoffMultiplier"/> and <see cref="JitterFactor"/>, which a custom policy replaces
+    /// (they are then ignored). <see cref="Enabled"/> still applies.
+    /// </summary>
+    public ISwitchboardRetryPolicy? RetryPolicy { get; set; }
 }
 
 /// <summary>What happens to an event when a subscriber's buffer is full.</summary>

@@ -112,16 +112,30 @@ public sealed class OptionsAndPolicyTests
             BackoffMultiplier = 2,
             JitterFactor = 0.5,
         };
-        var middle = new ReconnectBackoff(options, () => 0.5);
+        var middle = new SwitchboardBackoffRetryPolicy(options, () => 0.5);
         Assert.Equal(100, middle.GetDelay(1).TotalMilliseconds, 3);
         Assert.Equal(200, middle.GetDelay(2).TotalMilliseconds, 3);
         Assert.Equal(800, middle.GetDelay(4).TotalMilliseconds, 3);
         Assert.Equal(1000, middle.GetDelay(5).TotalMilliseconds, 3);
         Assert.Equal(1000, middle.GetDelay(500).TotalMilliseconds, 3);
 
-        Assert.Equal(50, new ReconnectBackoff(options, () => 0.0).GetDelay(1).TotalMilliseconds, 3);
-        Assert.Equal(150, new ReconnectBackoff(options, () => 1.0).GetDelay(1).TotalMilliseconds, 3);
-        Assert.Equal(1000, new ReconnectBackoff(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
+        Assert.Equal(50, new SwitchboardBackoffRetryPolicy(options, () => 0.0).GetDelay(1).TotalMilliseconds, 3);
+        Assert.Equal(150, new SwitchboardBackoffRetryPolicy(options, () => 1.0).GetDelay(1).TotalMilliseconds, 3);
+        Assert.Equal(1000, new SwitchboardBackoffRetryPolicy(options, () => 1.0).GetDelay(4).TotalMilliseconds, 3);
+    }
+
+    [Fact]
+    public void The_default_retry_policy_allows_MaxAttempts_retries_then_stops()
+    {
+        var options = new SwitchboardReconnectOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(100), JitterFactor = 0 };
+        var policy = new SwitchboardBackoffRetryPolicy(options);
+        var lost = new SwitchboardCloseInfo((CloseCode)SwitchboardCloseInfo.AbnormalClosure, null, true);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), policy.NextRetryDelay(new SwitchboardRetryContext(0, TimeSpan.Zero, null, lost)));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), policy.NextRetryDelay(new SwitchboardRetryContext(1, TimeSpan.Zero, new IOException(), lost)));
+        Assert.Null(policy.NextRetryDelay(new SwitchboardRetryContext(2, TimeSpan.Zero, new IOException(), lost)));
+
+        // Built from the options when no policy is set; an explicit policy is used as given.
+        Assert.Null(new SwitchboardClientOptions().Reconnect.RetryPolicy);
     }
 
     [Theory]

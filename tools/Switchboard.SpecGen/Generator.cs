@@ -9,6 +9,9 @@ public static class Generator
     /// <summary>Generates every file from the YAML text; keys are '/'-separated paths relative to the output folder.</summary>
     public static SortedDictionary<string, string> Generate(string specYaml) => CSharpEmitter.Emit(ProtocolSpec.Parse(specYaml));
 
+    /// <summary>Generates the client's typed command methods; keys are paths relative to <see cref="ClientEmitter.OutputFolder"/>.</summary>
+    public static SortedDictionary<string, string> GenerateClient(string specYaml) => ClientEmitter.Emit(ProtocolSpec.Parse(specYaml));
+
     /// <summary>Finds the repository root (the folder holding Protocol.sln) by walking up from <paramref name="start"/>.</summary>
     public static string? FindRepoRoot(string start)
     {

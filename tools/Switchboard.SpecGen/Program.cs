@@ -20,7 +20,7 @@ for (var i = 0; i < args.Length; i++)
         case "-h" or "--help":
             Console.WriteLine("Switchboard.SpecGen: regenerates src/Protocol/Generated from spec/asyncapi.yaml.");
             Console.WriteLine("  --spec <file>  spec to read (default: <repo>/spec/asyncapi.yaml)");
-            Console.WriteLine("  --out <dir>    output folder (default: <repo>/src/Protocol/Generated)");
+            Console.WriteLine("  --out <dir>    output folder (default: <repo>/src/Protocol/Generated; without --out also <repo>/src/Client/Generated)");
             Console.WriteLine("  --check        write nothing; exit 1 and list the differences if files would change");
             return 0;
         default:
@@ -36,13 +36,22 @@ if ((spec is null || outDir is null) && root is null)
     return 2;
 }
 
+// The client's typed command methods go to src/Client/Generated unless --out redirects the output.
+var clientDir = outDir is null ? Path.GetFullPath(Path.Combine(root!, ClientEmitter.OutputFolder)) : null;
 spec = Path.GetFullPath(spec ?? Path.Combine(root!, "spec", "asyncapi.yaml"));
 outDir = Path.GetFullPath(outDir ?? Path.Combine(root!, "src", "Protocol", "Generated"));
 
 SortedDictionary<string, string> files;
+var targets = new List<(SortedDictionary<string, string> Files, string Dir)>();
 try
 {
-    files = Generator.Generate(File.ReadAllText(spec));
+    var specText = File.ReadAllText(spec);
+    files = Generator.Generate(specText);
+    targets.Add((files, outDir));
+    if (clientDir is not null)
+    {
+        targets.Add((Generator.GenerateClient(specText), clientDir));
+    }
 }
 catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or FormatException)
 {
@@ -52,19 +61,29 @@ catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidO
 
 if (check)
 {
-    var report = Generator.Compare(files, outDir);
-    if (report.IsClean)
+    var exit = 0;
+    foreach (var (targetFiles, dir) in targets)
     {
-        Console.WriteLine($"{outDir} is up to date ({files.Count} files).");
-        return 0;
+        var report = Generator.Compare(targetFiles, dir);
+        if (report.IsClean)
+        {
+            Console.WriteLine($"{dir} is up to date ({targetFiles.Count} files).");
+            continue;
+        }
+
+        Console.Error.WriteLine($"{dir} is out of date with {spec}:");
+        Console.Error.WriteLine(report.Summary());
+        Console.Error.WriteLine("Run: dotnet run --project tools/Switchboard.SpecGen");
+        exit = 1;
     }
 
-    Console.Error.WriteLine($"{outDir} is out of date with {spec}:");
-    Console.Error.WriteLine(report.Summary());
-    Console.Error.WriteLine("Run: dotnet run --project tools/Switchboard.SpecGen");
-    return 1;
+    return exit;
 }
 
-var touched = Generator.Write(files, outDir);
-Console.WriteLine($"Generated {files.Count} files into {outDir} ({touched} changed).");
+foreach (var (targetFiles, dir) in targets)
+{
+    var touched = Generator.Write(targetFiles, dir);
+    Console.WriteLine($"Generated {targetFiles.Count} files into {dir} ({touched} changed).");
+}
+
 return 0;
