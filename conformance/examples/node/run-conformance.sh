@@ -3,7 +3,7 @@
 #
 #   conformance/examples/node/run-conformance.sh [extra runner options, e.g. --case 'room.*']
 #
-# Installs the locked dependencies (npm ci), starts the server on a free loopback port with a freshly generated
+# Installs the locked dependencies (npm ci), runs the example's own tests (npm test), starts the server on a free loopback port with a freshly generated
 # signing key and short keepalive intervals (so the keepalive cases take seconds), runs every case of the suite
 # (cases of capabilities this server does not declare are reported UNIMPLEMENTED), stops the server and exits
 # non-zero when any case FAILED. The report lands in conformance/examples/node/conformance-report/.
@@ -14,6 +14,8 @@ out="${CONFORMANCE_OUT:-$here/conformance-report}"
 
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
+# The example's own tests: the spec's bad-input vectors end to end, writer order against the vectors, tokens.
+node --test --test-reporter=dot test/*.test.js
 
 key="node-example-$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')"
 log="$(mktemp)"
@@ -45,4 +47,14 @@ if [ -s "$log" ] && grep -q 'internal error' "$log"; then
   echo "== server log"; cat "$log"
 fi
 echo "report: $out/report.md"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# Belt and braces over the runner's exit code: the report must show no FAILED case and exactly the capabilities
+# this example claims (core is implied), so a server that silently stops declaring `chat` cannot turn its cases
+# into UNIMPLEMENTED and still pass.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const caps = [...r.capabilities].sort().join(",");
+  if (r.summary.FAILED !== 0) { console.error(`${r.summary.FAILED} case(s) FAILED`); process.exit(1); }
+  if (caps !== "chat,presence") { console.error(`declared capabilities [${caps}], expected [chat,presence]`); process.exit(1); }
+' "$out/report.json"

@@ -45,6 +45,7 @@ export const Close = {
   RATE_LIMITED: { code: 4429, reason: 'rate limited', retryable: true },
   SLOW_CONSUMER: { code: 4499, reason: 'slow consumer', retryable: true },
   INTERNAL_ERROR: { code: 4500, reason: 'internal error', retryable: true },
+  SHUTTING_DOWN: { code: 4503, reason: 'shutting down', retryable: true },
 };
 
 /** RFC 3339 UTC with exactly three fraction digits and `Z` (SB-ENV-016): what Date#toISOString writes. */
@@ -53,9 +54,14 @@ export const timestamp = (ms = Date.now()) => new Date(ms).toISOString();
 /** Opaque unique ids (SB-DLV-018, SB-HS-008): random UUIDs never repeat in practice. */
 export const newId = () => randomUUID().replaceAll('-', '');
 
+// SB-ENV-017: never emit a lone surrogate. JSON.parse accepts escapes such as "\ud800" in client input; when such
+// a string comes back out (ECHO, a message body) it is written with U+FFFD in place of the lone surrogate, as the
+// reference server does.
+const wellFormed = (key, value) => (typeof value === 'string' ? value.toWellFormed() : value);
+
 /** Serialises one event envelope. */
 export function encodeEvent(event, response, { cid, seq } = {}) {
-  return JSON.stringify({ event, cid, seq, response });
+  return JSON.stringify({ event, cid, seq, response }, wellFormed);
 }
 
 /** An error payload (ERROR, SEND_MESSAGE_ERROR): code, error, message, path?, command?. */

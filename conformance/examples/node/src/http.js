@@ -54,8 +54,8 @@ export function createSwitchboardServer(ctx) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') {
-      const body = JSON.stringify({ status: 'ok' }); // SB-API-016
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      const body = JSON.stringify({ status: ctx.shuttingDown ? 'shutting_down' : 'ok' }); // SB-API-016
+      res.writeHead(ctx.shuttingDown ? 503 : 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       return res.end(body);
     }
     if (ENDPOINTS[url.pathname]) {
@@ -70,6 +70,7 @@ export function createSwitchboardServer(ctx) {
     const url = new URL(req.url, 'http://localhost');
     const namespace = ENDPOINTS[url.pathname];
     if (!namespace) return refuseUpgrade(socket, 404);
+    if (ctx.shuttingDown) return refuseUpgrade(socket, 503); // SB-CLOSE-003
 
     const origin = req.headers.origin;
     if (origin !== undefined && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) {

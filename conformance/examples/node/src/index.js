@@ -4,20 +4,25 @@
 //
 // Prints "listening on http://HOST:PORT" once ready (scripts wait for that line; PORT=0 picks a free port).
 
+import { createApp } from './app.js';
+import { Close } from './codec.js';
 import { loadConfig } from './config.js';
-import { createSwitchboardServer } from './http.js';
-import { Registry } from './registry.js';
-import { RoomStore } from './rooms.js';
-import { StreamStore } from './streams.js';
 
 const config = loadConfig();
-const ctx = { config, registry: new Registry(), streams: new StreamStore(config), rooms: new RoomStore(config) };
-const server = createSwitchboardServer(ctx);
+const { ctx, server } = createApp(config);
 
 server.listen(config.port, config.host, () => {
   const { address, port } = server.address();
   console.log(`listening on http://${address}:${port}`);
 });
 
-// Stop on Ctrl-C / kill; this example does not implement graceful shutdown (SB-CLOSE-003's 4503 CLOSE).
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
+// Graceful shutdown on Ctrl-C / kill (SB-CLOSE-003): refuse new upgrades with 503, /health says shutting_down,
+// every connection gets CLOSE 4503. Streams are in memory, so they end with the process (clients see a new epoch).
+function shutdown() {
+  if (ctx.shuttingDown) return;
+  ctx.shuttingDown = true;
+  for (const conn of ctx.registry.all()) conn.closeWith(Close.SHUTTING_DOWN);
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 5000).unref(); // clients that never finish the close handshake
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, shutdown);

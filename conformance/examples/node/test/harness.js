@@ -1,0 +1,73 @@
+// Test helpers: the real server on a free loopback port, real WebSocket clients, tokens minted as the spec says.
+
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+
+export const KEY = 'node-example-test-signing-key-0123456789';
+
+export function mintToken(claims, key = KEY) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${signed}.${createHmac('sha256', key).update(signed).digest('base64url')}`;
+}
+
+export const tokenFor = (sub, extra = {}) => mintToken({ sub, exp: Math.floor(Date.now() / 1000) + 300, ...extra });
+
+export async function startServer(env = {}) {
+  const { ctx, server } = createApp(loadConfig({ SWITCHBOARD_SIGNING_KEY: KEY, ...env }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  return {
+    ctx,
+    port,
+    async stop() {
+      for (const c of ctx.registry.all()) c.ws.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A client that queues every received event (PINGs dropped) and its close. */
+export async function connect(port, { path = '/web', token } = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}?access_token=${token}`, 'switchboard.v1.json');
+  const frames = [];
+  const waiters = [];
+  let closed;
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data));
+    if (frame.event !== 'PING') frames.push({ frame, text: String(data) });
+    wake();
+  });
+  ws.on('close', (code) => {
+    closed = code;
+    wake();
+  });
+  await once(ws, 'open');
+  const client = {
+    ws,
+    /** The next event (and its exact text), waiting up to 2 s. */
+    async next() {
+      const deadline = Date.now() + 2000;
+      while (frames.length === 0) {
+        if (closed !== undefined) throw new Error(`closed ${closed} while waiting for an event`);
+        if (Date.now() > deadline) throw new Error('no event within 2 s');
+        await new Promise((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      return frames.shift();
+    },
+    async closeCode() {
+      if (closed === undefined) await once(ws, 'close');
+      return closed;
+    },
+  };
+  client.connect = (await client.next()).frame;
+  return client;
+}
