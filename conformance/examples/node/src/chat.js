@@ -37,7 +37,7 @@ export const chatCommands = {
       // Durable: appended before the reply (SB-DLV-002), then pushed to every recipient connection (SB-CHAT-005).
       const entry = streams.append(stream, 'PRIVATE_MESSAGE', event);
       conn.reply(cid, 'SEND_MESSAGE_SUCCESS', { message_id: event.message_id, at: event.at });
-      for (const c of registry.ofUser(target, to)) c.sendRaw(entry.frame);
+      for (const c of registry.ofUser(target, to)) c.deliverDurable(entry);
     },
   },
 };

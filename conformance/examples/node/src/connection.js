@@ -1,4 +1,4 @@
-// One authenticated WebSocket connection: identity, outgoing frames and server-initiated closes.
+// One authenticated WebSocket connection: identity, outgoing frames, the paced replay and server-initiated closes.
 
 import { encodeEvent, Close } from './codec.js';
 
@@ -17,7 +17,6 @@ export class Connection {
     this.identity = init.identity; // fixed for the connection's lifetime (SB-AUTH-017)
     this.expMs = init.expMs;
     this.sendQueueMaxBytes = init.sendQueueMaxBytes;
-    this.openedAt = Date.now();
     /** Rooms this connection is a member of (room names of its namespace). */
     this.rooms = new Set();
     /** Presence subscription (SB-PRES-002). */
@@ -26,30 +25,42 @@ export class Connection {
     this.timers = new Map();
     /** True once the server sent CLOSE (or the socket went away): nothing is sent or processed after that. */
     this.closed = false;
+    /** While the durable backlog is replayed, other frames wait here so that they follow it (SB-DLV-006). */
+    this.replaying = false;
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   get userId() {
     return this.identity.id;
   }
 
-  /** Sends one event. Returns false when nothing was written (closed, or the client stopped reading). */
+  /** Sends one event. */
   send(event, response, opts) {
-    return this.sendRaw(encodeEvent(event, response, opts));
+    this.sendRaw(encodeEvent(event, response, opts));
   }
 
-  /** Sends a pre-encoded frame (used for replays, which must be byte-identical to the first delivery). */
+  /** Sends a pre-encoded frame. */
   sendRaw(frame) {
-    if (this.closed) return false;
-    // SB-LIM-004: `bufferedAmount` is what the socket still holds because the client does not read. Past the bound
-    // the connection is dropped with 4499; durable events stay in their stream for the resume.
-    if (this.ws.bufferedAmount + Buffer.byteLength(frame) > this.sendQueueMaxBytes) {
-      this.closed = true;
-      this.ws.close(Close.SLOW_CONSUMER.code, Close.SLOW_CONSUMER.reason);
-      this.armAbort();
-      return false;
+    if (this.closed) return;
+    const bytes = Buffer.byteLength(frame);
+    if (this.replaying) {
+      this.held.push(frame);
+      this.heldBytes += bytes;
+      if (this.heldBytes > this.sendQueueMaxBytes) this.dropSlowConsumer();
+      return;
     }
+    // SB-LIM-004: `bufferedAmount` is what the socket still holds because the client does not read.
+    if (this.ws.bufferedAmount + bytes > this.sendQueueMaxBytes) return this.dropSlowConsumer();
     this.ws.send(frame);
-    return true;
+  }
+
+  /**
+   * Delivers a durable event just appended to this connection's stream. During the replay it is not sent here:
+   * the replay reads the stream up to its end, so the event is sent exactly once, in seq order.
+   */
+  deliverDurable(entry) {
+    if (!this.replaying) this.sendRaw(entry.frame);
   }
 
   /** Sends a success reply: only when the command carried a cid (SB-ENV-012/013). */
@@ -57,9 +68,57 @@ export class Connection {
     if (cid !== undefined) this.send(event, response, { cid });
   }
 
+  /**
+   * Replays the stream's events with seq > `afterSeq` (SB-DLV-006/007), paced to the client's reading speed: a page
+   * of at most half the send-queue budget is written, and the next page waits until the socket has flushed the
+   * last frame of the previous one. So a backlog larger than the send queue never trips SB-LIM-004 by itself.
+   * Events appended meanwhile are read from the stream too; when the replay reaches the end of the stream, the
+   * frames held back in the meantime follow, and the connection is live.
+   */
+  replay(stream, afterSeq) {
+    this.replaying = true;
+    const pageBytes = Math.max(1, Math.floor(this.sendQueueMaxBytes / 2));
+    let cursor = afterSeq;
+    const pump = () => {
+      if (this.closed) return;
+      let i = stream.events.findIndex((e) => e.seq > cursor);
+      if (i === -1) return this.goLive(); // reached the end of the stream
+      let bytes = 0;
+      let frame;
+      do {
+        const entry = stream.events[i++];
+        if (frame !== undefined) this.ws.send(frame);
+        frame = entry.frame; // byte-identical to the first delivery, no cid (SB-DLV-015)
+        bytes += Buffer.byteLength(frame);
+        cursor = entry.seq;
+      } while (i < stream.events.length && bytes < pageBytes);
+      this.ws.send(frame, (err) => err || pump()); // called once the socket has written this page's last frame
+    };
+    pump();
+  }
+
+  goLive() {
+    this.replaying = false;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const frame of held) this.sendRaw(frame);
+  }
+
+  dropSlowConsumer() {
+    // SB-LIM-004: drop what is queued, send nothing more, close with 4499. The close frame queues behind data the
+    // client is not reading, so terminate() after 5 s ends it; durable events stay in their stream for a resume.
+    this.closed = true;
+    this.held = [];
+    this.ws.close(Close.SLOW_CONSUMER.code, Close.SLOW_CONSUMER.reason);
+    this.armAbort();
+  }
+
   /** Server-initiated close (SB-CLOSE-001/002): CLOSE event, then the close frame with the same code and reason. */
   closeWith({ code, reason, retryable }) {
     if (this.closed) return;
+    this.replaying = false; // the CLOSE goes out now, not after the backlog
+    this.held = [];
     this.send('CLOSE', { code, reason, retryable });
     this.closed = true;
     this.ws.close(code, reason);

@@ -60,10 +60,12 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
   });
 
   // --- CONNECT, then the replay, then presence (sections 4.2, 16.2, 10) ---
-  // All of this runs synchronously, so no other event can slip between CONNECT and the replayed events, and
-  // events appended afterwards are pushed live with higher seq: no gaps, no duplicates (SB-DLV-006).
+  // CONNECT and the start of the replay run in one synchronous step, so nothing slips in between. The replay is
+  // paced (connection.js): until it reaches the end of the stream, durable events appended meanwhile are read from
+  // the stream and every other frame is held back, so the client sees CONNECT, the backlog in seq order, then
+  // live events: no gaps, no duplicates (SB-DLV-006).
   const stream = streams.getOrCreate(namespace, conn.userId);
-  const { events, recovered } = streams.planReplay(stream, parseSince(url.searchParams.get('since')), url.searchParams.get('epoch') ?? undefined);
+  const { from, missed, recovered } = streams.planReplay(stream, parseSince(url.searchParams.get('since')), url.searchParams.get('epoch') ?? undefined);
   const first = registry.add(conn);
   conn.send('CONNECT', {
     client_id: conn.clientId,
@@ -74,7 +76,7 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
     epoch: stream.epoch,
     seq: stream.lastSeq,
     recovered,
-    missed: events.length,
+    missed,
     ping_interval_ms: config.pingIntervalMs,
     idle_timeout_ms: config.idleTimeoutMs,
     max_message_bytes: config.maxMessageBytes,
@@ -82,7 +84,7 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
     rate_limit_burst: config.rateLimitBurst,
     capabilities: CAPABILITIES,
   });
-  for (const e of events) conn.sendRaw(e.frame); // byte-identical to the first delivery, no cid (SB-DLV-015)
+  conn.replay(stream, from);
   announcePresence(ctx, conn, { online: true, changed: first });
 
   conn.keepalive = new Keepalive(conn, config);

@@ -56,7 +56,8 @@ export class StreamStore {
   /**
    * Decides what a new connection replays (SB-DLV-006..010, SB-DLV-014).
    * `since` is a BigInt or undefined (already parsed; non-decimal values are absent), `epoch` a string or undefined.
-   * Returns { events, recovered } and moves `ackedSeq` for a resume with the right epoch (SB-DLV-008).
+   * Returns { from, missed, recovered }: replay the events with seq > `from`, `missed` of them retained right now.
+   * Moves `ackedSeq` for a resume with the right epoch (SB-DLV-008).
    */
   planReplay(stream, since, epoch) {
     this.trim(stream);
@@ -71,11 +72,11 @@ export class StreamStore {
       from = stream.ackedSeq;
       if (resume) recovered = false;
     }
-    const events = stream.events.filter((e) => e.seq > from);
+    const missed = stream.events.filter((e) => e.seq > from).length;
     // Events after the requested position that retention already removed make the replay incomplete.
     const firstRetained = stream.events.length > 0 ? stream.events[0].seq : stream.lastSeq + 1;
     if (firstRetained > from + 1) recovered = false;
-    return { events, recovered };
+    return { from, missed, recovered };
   }
 }
 

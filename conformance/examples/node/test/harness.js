@@ -32,8 +32,8 @@ export async function startServer(env = {}) {
 }
 
 /** A client that queues every received event (PINGs dropped) and its close. */
-export async function connect(port, { path = '/web', token } = {}) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}?access_token=${token}`, 'switchboard.v1.json');
+export async function connect(port, { path = '/web', token, query = '' } = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}?access_token=${token}${query}`, 'switchboard.v1.json');
   const frames = [];
   const waiters = [];
   let closed;
@@ -50,12 +50,12 @@ export async function connect(port, { path = '/web', token } = {}) {
   await once(ws, 'open');
   const client = {
     ws,
-    /** The next event (and its exact text), waiting up to 2 s. */
-    async next() {
-      const deadline = Date.now() + 2000;
+    /** The next event (and its exact text), waiting up to `ms`. */
+    async next(ms = 2000) {
+      const deadline = Date.now() + ms;
       while (frames.length === 0) {
         if (closed !== undefined) throw new Error(`closed ${closed} while waiting for an event`);
-        if (Date.now() > deadline) throw new Error('no event within 2 s');
+        if (Date.now() > deadline) throw new Error(`no event within ${ms} ms`);
         await new Promise((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 100);
