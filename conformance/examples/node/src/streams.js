@@ -61,16 +61,17 @@ export class StreamStore {
    */
   planReplay(stream, since, epoch) {
     this.trim(stream);
-    const resume = since !== undefined && epoch !== undefined;
     let from; // replay events with seq > from
     let recovered = true;
-    if (resume && epoch === stream.epoch && since <= BigInt(stream.lastSeq)) {
+    if (since !== undefined && epoch === stream.epoch && since <= BigInt(stream.lastSeq)) {
       from = Number(since);
       stream.ackedSeq = Math.max(stream.ackedSeq, from);
     } else {
-      // No resume, a foreign epoch or a position beyond the end: offline delivery after acked_seq (SB-DLV-007/010).
+      // No since, since without epoch, a foreign epoch or a position beyond the end: offline delivery after
+      // acked_seq (SB-DLV-007/010). The client that gave a since did not get "everything after since", so it is
+      // told recovered: false (since without epoch is not spelt out by the spec; the reference server does this).
       from = stream.ackedSeq;
-      if (resume) recovered = false;
+      if (since !== undefined) recovered = false;
     }
     const missed = stream.events.filter((e) => e.seq > from).length;
     // Events after the requested position that retention already removed make the replay incomplete.
