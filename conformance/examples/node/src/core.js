@@ -12,7 +12,7 @@ export const coreCommands = {
   },
 
   // The answer to PING: never replied to (SB-KA-002); receiving it already reset the idle timer.
-  PONG: { schema: [], noReply: true, handle() {} },
+  PONG: { schema: [], handle() {} },
 
   REFRESH_TOKEN: {
     schema: [{ name: 'token', type: 'string', required: true, minLength: 1 }],

@@ -3,7 +3,7 @@
 
 import { verifyToken } from './auth.js';
 import { CAPABILITIES, PROTOCOL, SERVER_NAME } from './config.js';
-import { Close, CommandError, ErrorCode, errorPayload, newId, parseFrame, peekEnvelope, validatePayload } from './codec.js';
+import { Close, CommandError, ErrorCode, encodeEvent, errorPayload, newId, parseFrame, peekEnvelope, validatePayload } from './codec.js';
 import { Connection } from './connection.js';
 import { Keepalive } from './keepalive.js';
 import { RateLimiter } from './limits.js';
@@ -25,7 +25,7 @@ const isKnownCommand = (name) => Object.hasOwn(COMMANDS, name);
  * CLOSE and the close frame, and no state is created for it.
  */
 function rejectConnection(ws, close) {
-  ws.send(JSON.stringify({ event: 'CLOSE', response: close }));
+  ws.send(encodeEvent('CLOSE', close));
   ws.close(close.code, close.reason);
   setTimeout(() => ws.terminate(), 5000).unref();
 }
