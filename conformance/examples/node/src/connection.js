@@ -117,8 +117,12 @@ export class Connection {
   /** Server-initiated close (SB-CLOSE-001/002): CLOSE event, then the close frame with the same code and reason. */
   closeWith({ code, reason, retryable }) {
     if (this.closed) return;
-    this.replaying = false; // the CLOSE goes out now, not after the backlog
-    this.held = [];
+    if (this.replaying) {
+      // The CLOSE goes out now, not after the rest of the backlog; what was held back (e.g. the ERROR that
+      // explains the close) goes first. The stream keeps the unsent events for the next resume.
+      this.replaying = false;
+      for (const frame of this.held.splice(0)) this.ws.send(frame);
+    }
     this.send('CLOSE', { code, reason, retryable });
     this.closed = true;
     this.ws.close(code, reason);

@@ -87,6 +87,16 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
   conn.replay(stream, from);
   announcePresence(ctx, conn, { online: true, changed: first });
 
+  // SB-CODEC-011: when a message exceeds maxPayload (= max_message_bytes), `ws` stops reading the socket and calls
+  // ws.close(1009) itself, before the application sees any of it. That call is the only place to answer as the
+  // spec says, so it is intercepted here: ERROR 1006, then CLOSE 4413 and the close frame 4413.
+  const libraryClose = ws.close.bind(ws);
+  ws.close = (code, reason) => {
+    if (code !== 1009 || conn.closed) return libraryClose(code, reason);
+    conn.send('ERROR', errorPayload(ErrorCode.MESSAGE_TOO_LARGE, `the message exceeds ${config.maxMessageBytes} bytes`));
+    conn.closeWith(Close.MESSAGE_TOO_BIG);
+  };
+
   conn.keepalive = new Keepalive(conn, config);
   conn.keepalive.expireAt(conn.expMs);
   const limiter = new RateLimiter(config);
@@ -118,14 +128,10 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
 function onFrame(ctx, conn, limiter, bytes, isBinary) {
   conn.keepalive.touch(); // every data frame counts as activity (SB-KA-003)
 
-  // 1. frame type and size
+  // 1. frame type (the size was checked by `ws` while reading, see acceptConnection)
   if (isBinary) {
     conn.send('ERROR', errorPayload(ErrorCode.BINARY_NOT_SUPPORTED, 'binary frames are not supported'));
     return conn.closeWith(Close.PROTOCOL_ERROR);
-  }
-  if (bytes.length > ctx.config.maxMessageBytes) {
-    conn.send('ERROR', errorPayload(ErrorCode.MESSAGE_TOO_LARGE, `the frame exceeds ${ctx.config.maxMessageBytes} bytes`));
-    return conn.closeWith(Close.MESSAGE_TOO_BIG);
   }
 
   // 2. rate limit

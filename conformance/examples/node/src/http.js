@@ -42,10 +42,9 @@ export function createSwitchboardServer(ctx) {
     // Bad UTF-8 is answered with ERROR 1002 and the connection stays open (SB-CODEC-002), so `ws` must not close
     // with 1007 on its own: we validate text frames ourselves.
     skipUTF8Validation: true,
-    // `ws` closes with 1009 (and no CLOSE event) as soon as a message exceeds maxPayload, before the application
-    // sees it. To send ERROR 1006 + CLOSE 4413 (SB-CODEC-011) we let it read up to 1 MiB more than we allow and
-    // check the size ourselves; only a frame beyond that hard cap gets the library's bare 1009 close.
-    maxPayload: config.maxMessageBytes + 1024 * 1024,
+    // SB-CODEC-011: `ws` stops reading as soon as a message (all its fragments together) grows past maxPayload
+    // and then closes with 1009 by itself; gateway.js turns that close into ERROR 1006 + CLOSE 4413.
+    maxPayload: config.maxMessageBytes,
     perMessageDeflate: false,
     // SB-HS-002/004: select switchboard.v1.json when offered; with no offer, send no Sec-WebSocket-Protocol.
     handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
