@@ -6,6 +6,6 @@ import { RoomStore } from './rooms.js';
 import { StreamStore } from './streams.js';
 
 export function createApp(config) {
-  const ctx = { shuttingDown: false, config, registry: new Registry(), streams: new StreamStore(config), rooms: new RoomStore(config) };
+  const ctx = { shuttingDown: false, config, registry: new Registry(), streams: new StreamStore(config), rooms: new RoomStore() };
   return { ctx, server: createSwitchboardServer(ctx) };
 }

@@ -54,9 +54,8 @@ export const timestamp = (ms = Date.now()) => new Date(ms).toISOString();
 /** Opaque unique ids (SB-DLV-018, SB-HS-008): random UUIDs never repeat in practice. */
 export const newId = () => randomUUID().replaceAll('-', '');
 
-// SB-ENV-017: never emit a lone surrogate. JSON.parse accepts escapes such as "\ud800" in client input; when such
-// a string comes back out (ECHO, a message body) it is written with U+FFFD in place of the lone surrogate, as the
-// reference server does.
+// SB-ENV-017: never emit a lone surrogate. Commands with such strings are refused (isText below), but other input
+// reaches events too (a token's `name` claim): as a last line of defence, lone surrogates are written as U+FFFD.
 const wellFormed = (key, value) => (typeof value === 'string' ? value.toWellFormed() : value);
 
 /** Serialises one event envelope. */
@@ -80,7 +79,10 @@ export class CommandError extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const cidIsValid = (cid) => typeof cid === 'string' && codePoints(cid) >= 1 && codePoints(cid) <= 64;
+// A string whose \u escapes leave a lone surrogate (e.g. "\ud800") is valid JSON but not text: it is treated like a
+// value of the wrong type (spec 1.1.0 SB-CODEC-018, branch specgaps; 1.0.0 does not say).
+const isText = (v) => typeof v === 'string' && v.isWellFormed();
+const cidIsValid = (cid) => isText(cid) && codePoints(cid) >= 1 && codePoints(cid) <= 64;
 
 /** Lengths count Unicode code points, not UTF-16 units or bytes (section 7). */
 export function codePoints(s) {
@@ -110,7 +112,7 @@ export function parseFrame(bytes, isKnownCommand) {
     return { error: { payload: errorPayload(ErrorCode.INVALID_ENVELOPE, 'the envelope must be a JSON object', { path: '$' }) } };
   }
   const cid = cidIsValid(value.cid) ? value.cid : undefined;
-  const command = typeof value.command === 'string' ? value.command : undefined;
+  const command = isText(value.command) ? value.command : undefined;
   const fail = (code, message, path) => ({ error: { cid, payload: errorPayload(code, message, { path, command }) } });
 
   if (value.command === undefined) return fail(ErrorCode.MISSING_FIELD, 'command is required', '$.command');
@@ -131,7 +133,7 @@ export function peekEnvelope(bytes) {
   try {
     const value = JSON.parse(utf8.decode(bytes));
     if (!isObject(value)) return {};
-    return { cid: cidIsValid(value.cid) ? value.cid : undefined, command: typeof value.command === 'string' ? value.command : undefined };
+    return { cid: cidIsValid(value.cid) ? value.cid : undefined, command: isText(value.command) ? value.command : undefined };
   } catch {
     return {};
   }
@@ -158,7 +160,7 @@ export function validatePayload(request, schema) {
     const invalid = (why) => new CommandError(ErrorCode.INVALID_FIELD, `${rule.name} ${why}`, path);
     switch (rule.type) {
       case 'string': {
-        if (typeof v !== 'string') throw invalid('must be a string');
+        if (!isText(v)) throw invalid('must be a string (of valid UTF-16: no lone surrogates)');
         const len = codePoints(v);
         const badLength = (rule.minLength !== undefined && len < rule.minLength) || (rule.maxLength !== undefined && len > rule.maxLength);
         if (rule.pattern && !rule.pattern.test(v)) {

@@ -26,10 +26,10 @@ function sendProblem(res, status, code, detail) {
 }
 
 /** Refuses an upgrade on the raw socket (the `upgrade` event hands us a socket, not a response object). */
-function refuseUpgrade(socket, status, code, detail) {
+function refuseUpgrade(socket, status, code, detail, extraHeaders = '') {
   const body = code === undefined ? '' : problem(status, code, detail);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extraHeaders}` +
       (body ? 'Content-Type: application/problem+json\r\n' : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -70,6 +70,14 @@ export function createSwitchboardServer(ctx) {
     const namespace = ENDPOINTS[url.pathname];
     if (!namespace) return refuseUpgrade(socket, 404);
     if (ctx.shuttingDown) return refuseUpgrade(socket, 503); // SB-CLOSE-003
+    if (String(req.headers.upgrade).toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, 400, ErrorCode.INVALID_ENVELOPE, 'this endpoint only accepts WebSocket upgrades'); // SB-HS-010
+    }
+    // RFC 6455 section 4.4: another WebSocket version gets 426 and the version we speak, so the client can retry.
+    // (`ws` would answer 400.) Spec 1.1.0 makes this SB-HS-013 (on branch rfc); 1.0.0 does not say.
+    if (req.headers['sec-websocket-version'] !== '13') {
+      return refuseUpgrade(socket, 426, ErrorCode.UNSUPPORTED_PROTOCOL, 'only WebSocket version 13 is supported', 'Sec-WebSocket-Version: 13\r\n');
+    }
 
     const origin = req.headers.origin;
     if (origin !== undefined && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) {

@@ -1,8 +1,10 @@
 // Keepalive and idle connections (spec section 17) and token expiry while connected (SB-AUTH-015).
 //
-// - PING {at} every ping_interval_ms on every connection (SB-KA-001).
-// - No data frame for idle_timeout_ms -> CLOSE 4408 (SB-KA-003). Only text/binary frames count: the `ws` package
-//   answers WebSocket-level pings itself, and we never look at them.
+// - PING {at} every ping_interval_ms on every connection (SB-KA-001), plus a WebSocket ping frame (SB-KA-006); a
+//   peer that answers no ping for idle_timeout_ms - ping_interval_ms is dead and dropped.
+// - No data frame for idle_timeout_ms -> CLOSE 4408 (SB-KA-003 in spec 1.0.0). Only text/binary frames count.
+//   Spec 1.1.0 (branch rfc) drops this rule: liveness is the WebSocket ping/pong alone, and a client that sends
+//   no data frame stays connected. To follow it, delete `touch()` and the idle timer.
 // - The token's exp passes without a successful REFRESH_TOKEN -> CLOSE 4419 within 1 s (SB-AUTH-015).
 //
 // Plain setTimeout/setInterval: Node has no TimeProvider (SB-TIMER-005 is a SHOULD for .NET); in a larger server
@@ -18,7 +20,18 @@ export class Keepalive {
   constructor(conn, config) {
     this.conn = conn;
     this.idleTimeoutMs = config.idleTimeoutMs;
-    this.pingTimer = setInterval(() => conn.send('PING', { at: new Date().toISOString() }), config.pingIntervalMs);
+    // A peer that has not answered our WebSocket pings for this long is gone (its TCP connection may hang for
+    // minutes): drop it. Every RFC 6455 stack answers pings by itself, so a live client never trips this.
+    const deadAfterMs = config.idleTimeoutMs - config.pingIntervalMs;
+    this.lastPongAt = Date.now();
+    conn.ws.on('pong', () => {
+      this.lastPongAt = Date.now();
+    });
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastPongAt > deadAfterMs) return conn.ws.terminate();
+      conn.send('PING', { at: new Date().toISOString() });
+      if (!conn.closed) conn.ws.ping(); // SB-KA-006 (MAY in 1.0.0; how liveness works in 1.1.0, SB-KA-003)
+    }, config.pingIntervalMs);
     this.idleTimer = undefined;
     this.expiryTimer = undefined;
     this.touch();

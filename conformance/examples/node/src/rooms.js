@@ -1,9 +1,10 @@
 // Rooms (spec section 9): membership per connection, ROOM_ENTER/ROOM_LEAVE per user, numbered room messages.
 //
-// Capability `chat`. Every ROOM_MESSAGE is stored in its room stream (room_seq 1, 2, 3 ...) before the reply
-// (SB-ROOM-011), so JOIN_ROOM's `since` replay (SB-ROOM-012..014) costs a few lines and is implemented too, in
-// memory, with the same retention as user streams. This server still does not declare `rooms-history`: its
-// history does not survive a restart, which an application relying on that capability would expect.
+// Capability `chat`, without `rooms-history`: messages are numbered (room_seq 1, 2, 3 ..., SB-ROOM-011) but not
+// kept, so JOIN_ROOM's `since` replays nothing and answers `recovered: false` — the signal every client already
+// handles ("reload from elsewhere"). Spec 1.0.0 leaves this case open; 1.1.0 (branch specgaps) writes it down
+// as SB-ROOM-018. A server that keeps room streams and declares `rooms-history` replays them instead
+// (SB-ROOM-012..014).
 
 import { CommandError, ErrorCode, ROOM_PATTERN, newId, timestamp, userRef } from './codec.js';
 
@@ -11,10 +12,8 @@ const roomField = { name: 'room', type: 'string', required: true, pattern: ROOM_
 const dataField = { name: 'data', type: 'string', required: true, minLength: 1 };
 
 export class RoomStore {
-  constructor({ historyMaxPerStream, historyTtlMs }) {
-    this.maxMessages = historyMaxPerStream;
-    this.ttlMs = historyTtlMs;
-    /** `${namespace}/${room}` -> Room. A room name denotes different rooms per namespace (SB-NS-004). */
+  constructor() {
+    /** `${namespace}/${room}` -> { name, members: Set<Connection>, lastSeq }. Per namespace (SB-NS-004). */
     this.rooms = new Map();
   }
 
@@ -22,17 +21,10 @@ export class RoomStore {
     const key = `${namespace}/${name}`;
     let room = this.rooms.get(key);
     if (!room) {
-      room = { name, members: new Set(), messages: [], lastSeq: 0 };
+      room = { name, members: new Set(), lastSeq: 0 };
       this.rooms.set(key, room);
     }
     return room;
-  }
-
-  trim(room) {
-    const cutoff = Date.now() - this.ttlMs;
-    let drop = Math.max(0, room.messages.length - this.maxMessages);
-    while (drop < room.messages.length && room.messages[drop].storedAt < cutoff) drop++;
-    if (drop > 0) room.messages.splice(0, drop);
   }
 }
 
@@ -56,20 +48,9 @@ export const roomCommands = {
       room.members.add(conn);
       conn.rooms.add(name);
 
-      // SB-ROOM-012..014: replay newer retained messages to this connection only, before ROOM_STATE.
-      rooms.trim(room);
-      let missed = 0;
-      let recovered = true;
-      if (since !== undefined) {
-        const firstRetained = room.messages.length > 0 ? room.messages[0].roomSeq : room.lastSeq + 1;
-        if (since > room.lastSeq || firstRetained > since + 1) recovered = false;
-        for (const m of room.messages) {
-          if (m.roomSeq > since) {
-            conn.send('ROOM_MESSAGE', m.event);
-            missed++;
-          }
-        }
-      }
+      // No room history here: nothing to replay; a client that asked for one did not get it (see the top).
+      const missed = 0;
+      const recovered = since === undefined;
       conn.reply(cid, 'ROOM_STATE', { room: name, members: members(room), seq: room.lastSeq, recovered, missed });
 
       // SB-ROOM-003..005: ROOM_ENTER only for the user's first member connection, after the joiner's ROOM_STATE.
@@ -98,12 +79,9 @@ export const roomCommands = {
     handle({ rooms }, conn, { room: name, data }, cid) {
       const room = rooms.get(conn.namespace, name);
       if (!room.members.has(conn)) throw new CommandError(ErrorCode.NOT_IN_ROOM, `not a member of ${name}`, '$.request.room');
-      const roomSeq = room.lastSeq + 1;
+      const roomSeq = ++room.lastSeq; // numbered without gaps, in delivery order (SB-ROOM-011)
       const event = { message_id: newId(), room: name, room_seq: roomSeq, user: userRef(conn.identity), data, at: timestamp() };
-      // Stored before the reply (SB-ROOM-011); the sender's reply precedes its own copy (SB-ROOM-010).
-      room.messages.push({ roomSeq, event, storedAt: Date.now() });
-      room.lastSeq = roomSeq;
-      rooms.trim(room);
+      // The sender's reply precedes its own copy (SB-ROOM-010).
       conn.reply(cid, 'SEND_MESSAGE_SUCCESS', { message_id: event.message_id, at: event.at, seq: roomSeq });
       for (const c of room.members) c.send('ROOM_MESSAGE', event);
     },

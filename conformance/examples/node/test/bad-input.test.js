@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { connect, startServer, tokenFor } from './harness.js';
+import { connect, startServer, tokenFor, vectorsRoot } from './harness.js';
 
-const dir = new URL('../../../../spec/vectors/bad-input/', import.meta.url);
+const dir = new URL('bad-input/', vectorsRoot);
 const vectors = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 let server;

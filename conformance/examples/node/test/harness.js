@@ -2,11 +2,17 @@
 
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
 export const KEY = 'node-example-test-signing-key-0123456789';
+
+/** The golden vectors of the spec in this repository (SPEC_VECTORS_DIR points elsewhere, e.g. another version). */
+export const vectorsRoot = process.env.SPEC_VECTORS_DIR
+  ? pathToFileURL(`${process.env.SPEC_VECTORS_DIR.replace(/\/$/, '')}/`)
+  : new URL('../../../../spec/vectors/', import.meta.url);
 
 export function mintToken(claims, key = KEY) {
   const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');

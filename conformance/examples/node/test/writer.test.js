@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { encodeEvent } from '../src/codec.js';
-import { connect, startServer, tokenFor } from './harness.js';
+import { connect, startServer, tokenFor, vectorsRoot } from './harness.js';
 
 const vectors = ['events', 'errors'].flatMap((folder) => {
-  const dir = new URL(`../../../../spec/vectors/${folder}/`, import.meta.url);
+  const dir = new URL(`${folder}/`, vectorsRoot);
   return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => ({ file: `${folder}/${f}`, text: readFileSync(new URL(f, dir), 'utf8') }));
 });
 
