@@ -10,7 +10,7 @@
 // Plain setTimeout/setInterval: Node has no TimeProvider (SB-TIMER-005 is a SHOULD for .NET); in a larger server
 // put these behind a small clock interface so tests can advance time.
 
-import { Close } from './codec.js';
+import { Close, timestamp } from './codec.js';
 
 export class Keepalive {
   /**
@@ -29,7 +29,7 @@ export class Keepalive {
     });
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastPongAt > deadAfterMs) return conn.ws.terminate();
-      conn.send('PING', { at: new Date().toISOString() });
+      conn.send('PING', { at: timestamp() });
       if (!conn.closed) conn.ws.ping(); // SB-KA-006 (MAY in 1.0.0; how liveness works in 1.1.0, SB-KA-003)
     }, config.pingIntervalMs);
     this.idleTimer = undefined;

@@ -17,6 +17,7 @@ export class RoomStore {
     this.rooms = new Map();
   }
 
+  /** The room, created by the first JOIN_ROOM. Rooms stay (with their last room_seq) after the last member left. */
   get(namespace, name) {
     const key = `${namespace}/${name}`;
     let room = this.rooms.get(key);
@@ -25,6 +26,11 @@ export class RoomStore {
       this.rooms.set(key, room);
     }
     return room;
+  }
+
+  /** The room if it exists (LEAVE_ROOM and SEND_ROOM_MESSAGE must not create rooms). */
+  find(namespace, name) {
+    return this.rooms.get(`${namespace}/${name}`);
   }
 }
 
@@ -65,8 +71,8 @@ export const roomCommands = {
     capability: 'chat',
     schema: [roomField],
     handle({ rooms }, conn, { room: name }, cid) {
-      const room = rooms.get(conn.namespace, name);
-      if (!room.members.has(conn)) throw new CommandError(ErrorCode.NOT_IN_ROOM, `not a member of ${name}`, '$.request.room');
+      const room = rooms.find(conn.namespace, name);
+      if (!room?.members.has(conn)) throw new CommandError(ErrorCode.NOT_IN_ROOM, `not a member of ${name}`, '$.request.room');
       conn.reply(cid, 'ACK', { command: 'LEAVE_ROOM' });
       leave(room, conn, 'left');
     },
@@ -77,8 +83,8 @@ export const roomCommands = {
     errorEvent: 'SEND_MESSAGE_ERROR',
     schema: [roomField, dataField],
     handle({ rooms }, conn, { room: name, data }, cid) {
-      const room = rooms.get(conn.namespace, name);
-      if (!room.members.has(conn)) throw new CommandError(ErrorCode.NOT_IN_ROOM, `not a member of ${name}`, '$.request.room');
+      const room = rooms.find(conn.namespace, name);
+      if (!room?.members.has(conn)) throw new CommandError(ErrorCode.NOT_IN_ROOM, `not a member of ${name}`, '$.request.room');
       const roomSeq = ++room.lastSeq; // numbered without gaps, in delivery order (SB-ROOM-011)
       const event = { message_id: newId(), room: name, room_seq: roomSeq, user: userRef(conn.identity), data, at: timestamp() };
       // The sender's reply precedes its own copy (SB-ROOM-010).
@@ -100,5 +106,5 @@ function leave(room, conn, reason) {
 
 /** SB-ROOM-015: a closed connection leaves all its rooms. */
 export function leaveAllRooms({ rooms }, conn) {
-  for (const name of [...conn.rooms]) leave(rooms.get(conn.namespace, name), conn, 'disconnected');
+  for (const name of [...conn.rooms]) leave(rooms.find(conn.namespace, name), conn, 'disconnected');
 }
