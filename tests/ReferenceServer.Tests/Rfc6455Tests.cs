@@ -70,6 +70,27 @@ public sealed class Rfc6455Tests(SharedServer server) : IClassFixture<SharedServ
     }
 
     [Fact]
+    public async Task Server_close_during_a_connection_also_waits_for_the_clients_close_frame()
+    {
+        // SB-CLOSE-006 on the path of a live connection (token expiry, CLOSE 4419) rather than a refused handshake.
+        await using var host = await TestServerHost.StartAsync(o => o.Settings["Switchboard:KeepAlive:CloseHandshakeTimeoutMs"] = "60000");
+        var token = host.MintToken("expiring", lifetime: TimeSpan.FromSeconds(1));
+        await using var raw = await RawWebSocketClient.ConnectAsync(host.BaseUri, $"/web?access_token={Uri.EscapeDataString(token)}");
+        RawFrame? frame;
+        do
+        {
+            frame = await raw.ReadFrameAsync(Wait);
+            Assert.NotNull(frame);
+        }
+        while (frame.Opcode != 0x8);
+        Assert.Equal(4419, frame.CloseStatus);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => raw.ReadFrameAsync(TimeSpan.FromMilliseconds(700)));
+        await raw.SendCloseAsync(4419);
+        Assert.Empty(await raw.ReadUntilTcpClosedAsync(Wait));
+    }
+
+    [Fact]
     public async Task A_client_that_never_answers_the_close_frame_is_dropped_after_the_handshake_timeout()
     {
         await using var host = await TestServerHost.StartAsync(o => o.Settings["Switchboard:KeepAlive:CloseHandshakeTimeoutMs"] = "300");
