@@ -250,15 +250,15 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         _closeReason = reason;
         Log.Closing(_services.Logger, ClientId, (int)code, reason);
         _services.Metrics.Error((int)code);
+        // SB-LIM-004: if the close frame cannot even be written in time (the writer is stuck on a client that stopped
+        // reading), abort the transport. The wait for the client's close frame is bounded separately (SB-CLOSE-006).
+        // Armed before the queue completes, so that the writer (which disarms it after the close frame) always sees it.
+        _closeDeadline = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).Abort(), this, _closeHandshakeTimeout, Timeout.InfiniteTimeSpan);
         var frame = EventFrames.Serialize(new CloseEvent { Code = (int)code, Reason = reason, Retryable = CloseCodes.IsRetryable(code) });
         Interlocked.Increment(ref _queuedFrames);
         Enqueue(new OutFrame(frame, Control: true), counted: true);
         _queue.Writer.TryComplete();
         DisposeTimers();
-
-        // SB-LIM-004: if the close frame cannot even be written in time (the writer is stuck on a client that stopped
-        // reading), abort the transport. The wait for the client's close frame is bounded separately (SB-CLOSE-006).
-        _closeDeadline = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).Abort(), this, _closeHandshakeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             _closedCts.Cancel();
