@@ -196,10 +196,14 @@ public sealed class Rfc6455Tests(SharedServer server) : IClassFixture<SharedServ
             Assert.Equal("CONNECT", connect.Event);
             Assert.Equal("x", (await client.RequestAsync("ECHO", new { data = "x" })).GetString("data"));
 
-            // The same rule set as HTTP/1.1: invalid UTF-8 fails the connection with 1007.
+            // The same rule set as HTTP/1.1: invalid UTF-8 fails the connection, with no event. The framework sends close
+            // 1007 and then aborts; over HTTP/2 the abort resets the stream, which can overtake the close frame (seen
+            // once in ~10 runs on a loaded machine), so the status is 1007 or absent (SB-CODEC-002).
             await client.SendBytesAsync([0x7B, 0xFF, 0x7D], WebSocketMessageType.Text);
-            var (_, status) = await client.WaitForCloseAsync();
-            Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, status);
+            var (closeEvent, status) = await client.WaitForCloseAsync();
+            Assert.Null(closeEvent);
+            Assert.True(status is null or WebSocketCloseStatus.InvalidPayloadData, $"close status {status}");
+            Assert.DoesNotContain(client.History, e => e.Event is "ERROR" or "CLOSE");
         }
     }
 }
