@@ -13,7 +13,7 @@ public class ReferenceServerFixture : IAsyncLifetime
     /// <summary>Cases that need the short timers of <see cref="ShortTimerServerFixture"/>.</summary>
     public static readonly IReadOnlySet<string> TimerCases = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ka.ping", "ka.idle-timeout", "ka.activity-keeps-alive", "xfer.timeout", "cs.idle-warning-and-close", "cs.idle-activity-resets",
+        "ka.ping", "ka.websocket-ping", "ka.unanswered-ping-dropped", "ka.activity-keeps-alive", "xfer.timeout", "cs.idle-warning-and-close", "cs.idle-activity-resets",
     };
 
     /// <summary>Whether this fixture uses short timers.</summary>

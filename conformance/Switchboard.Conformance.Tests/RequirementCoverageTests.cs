@@ -28,7 +28,6 @@ public sealed partial class RequirementCoverageTests
         ["SB-LIM-007"] = "needs an induced internal failure (reference server tests)",
         ["SB-CLOSE-005"] = "needs an induced internal failure (reference server tests)",
         ["SB-CLOSE-003"] = "needs the suite to shut the server under test down (reference server tests)",
-        ["SB-CLOSE-006"] = "needs a client that withholds the close handshake at the TCP level (reference server tests)",
         ["SB-ROOM-018"] = "applies only to a server with chat but without rooms-history; the reference server declares both, so a case could never run in this suite's own tests",
     };
 

@@ -200,6 +200,7 @@ public sealed class OptionsAndPolicyTests
     [InlineData(4401, false)]
     [InlineData(4403, false)]
     [InlineData(4413, false)]
+    [InlineData(1007, false)] // invalid UTF-8 (SB-CODEC-002): a client bug, reconnecting does not help
     public void Close_codes_are_classified_per_the_spec(int code, bool retryable) =>
         Assert.Equal(retryable, SwitchboardClient.IsRetryableCloseCode((CloseCode)code));
 

@@ -120,19 +120,6 @@ public sealed partial class ProtocolTests(SharedServer server) : IClassFixture<S
     }
 
     [Fact]
-    public async Task Invalid_utf8_gets_1002()
-    {
-        await using var session = await server.Host.ConnectAsync(Names.User("utf"));
-        var bytes = Encoding.UTF8.GetBytes("{\"command\":\"ECHO\",\"request\":{\"data\":\"x\"}}");
-        bytes[30] = 0xFF;
-        await session.Client.SendBytesAsync(bytes, WebSocketMessageType.Text);
-        var reply = await session.Client.ReceiveAsync();
-        Assert.Equal(1002, reply.GetInt64("code"));
-        Assert.Equal("INVALID_UTF8", reply.GetString("error"));
-        Assert.Equal("ok", (await session.Client.RequestAsync("ECHO", new { data = "ok" })).GetString("data"));
-    }
-
-    [Fact]
     public async Task Send_message_commands_report_field_errors_in_send_message_error()
     {
         await using var session = await server.Host.ConnectAsync(Names.User("smerr"));

@@ -98,16 +98,17 @@ internal static class EnvelopeCases
         yield return Bad("codec.lone-surrogate-cid", "A lone surrogate escape in cid -> 1005 $.cid", "{\"command\":\"ECHO\",\"cid\":\"\\udc00\",\"request\":{\"data\":\"x\"}}", Err.InvalidField, "$.cid", ["SB-CODEC-018", "SB-ENV-007"], noCid: true);
         yield return Bad("codec.lone-surrogate-command", "A lone surrogate escape in command -> 1008 $.command", "{\"command\":\"ECHO\\ud800\",\"cid\":\"k1\",\"request\":{\"data\":\"x\"}}", Err.InvalidEnvelope, "$.command", ["SB-CODEC-018", "SB-CODEC-008"], cid: "k1");
 
-        yield return Define("codec.invalid-utf8", Profiles.Core, "Invalid UTF-8 in a text frame -> 1002",
-            "A text frame that is not valid UTF-8 gets ERROR 1002 INVALID_UTF8 and the connection stays open; other users see nothing.",
-            ["SB-CODEC-002", "SB-CODEC-012"], async ctx =>
+        yield return Define("codec.invalid-utf8", Profiles.Core, "Invalid UTF-8 in a text frame -> close 1007",
+            "A text frame that is not valid UTF-8 fails the connection with close 1007 (RFC 6455 section 8.1), with no ERROR and no CLOSE event before it; other users see nothing.",
+            ["SB-CODEC-002", "SB-CODEC-012", "SB-CLOSE-001"], async ctx =>
             {
                 var s = await ctx.ConnectAsync("alice");
                 var bob = await ctx.ConnectAsync("bob");
                 await s.SendTextBytesAsync([0x7B, 0x22, 0x63, 0xC3, 0x28, 0xFF, 0x22, 0x7D]);
-                var f = await s.ExpectAsync(Wire.Error, null, "ERROR 1002", null);
-                ctx.RequireEqual((long)Err.InvalidUtf8, f.Int("code"), "ERROR code", f.Text);
-                await AssertStillOpenAsync(ctx, s);
+                var closed = await s.ExpectCloseAsync(null);
+                ctx.Should(closed.Code == CloseCodes.InvalidPayload, "the connection is failed with a close frame 1007 (RFC 6455 section 7.1.7: SHOULD)", closed.Code is null ? "dropped without a close frame" : $"close {closed.Code}");
+                var events = s.Unconsumed().Where(f => f.Event != Wire.Ping).ToList();
+                ctx.Require(events.Count == 0, "no event (no ERROR, no CLOSE) before the close 1007", events.Count == 0 ? string.Empty : events[0].Text);
                 await bob.ExpectNoEventAsync(null, x => x.Event != Wire.Ping, "any frame caused by alice's bad input");
             });
 

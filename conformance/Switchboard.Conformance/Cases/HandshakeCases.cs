@@ -90,6 +90,63 @@ internal static class HandshakeCases
                 ctx.RequireEqual("UNSUPPORTED_PROTOCOL", Jq.Str(r.Json, "error"), "problem error", r.Body);
             });
 
+        yield return Define("hs.unsupported-websocket-version", Profiles.Core, "Sec-WebSocket-Version other than 13 -> HTTP 426 with Sec-WebSocket-Version: 13",
+            "An upgrade with Sec-WebSocket-Version 8 is not upgraded: HTTP 426, header Sec-WebSocket-Version: 13 (RFC 6455 section 4.4), problem+json code 1010.",
+            ["SB-HS-014"], async ctx =>
+            {
+                var r = await ctx.RawUpgradeAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), WebSocketVersion = "8" });
+                ctx.RequireEqual(426, r.Status, "HTTP status of the upgrade response", r.Body);
+                ctx.RequireEqual("13", r.Headers.GetValueOrDefault("sec-websocket-version"), "Sec-WebSocket-Version header of the 426", string.Join("; ", r.Headers.Select(h => $"{h.Key}: {h.Value}")));
+                ctx.Require(r.Headers.TryGetValue("content-type", out var ct) && ct.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase), "Content-Type application/problem+json", r.Headers.GetValueOrDefault("content-type") ?? "(none)");
+                ctx.RequireEqual(1010L, Jq.Int(r.Json, "code"), "problem code", r.Body);
+            });
+
+        yield return Define("hs.http2-websocket", Profiles.Core, "WebSocket over HTTP/2 behaves as over HTTP/1.1",
+            "Where the server offers WebSocket over HTTP/2 (RFC 8441), a connection over it gets CONNECT and answers ECHO like one over HTTP/1.1; a server that does not offer it is INFORMATIONAL.",
+            ["SB-HS-015"], async ctx =>
+            {
+                var uri = ctx.Options.NamespaceUri("web", "access_token=" + Uri.EscapeDataString(ctx.TokenFor("alice")));
+                using var ws = new System.Net.WebSockets.ClientWebSocket();
+                ws.Options.AddSubProtocol(Wire.Subprotocol);
+                ws.Options.HttpVersion = System.Net.HttpVersion.Version20;
+                ws.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+                using var timeout = new CancellationTokenSource(ctx.Timeout);
+                ctx.Log.Add("h2#1", WireDirection.Open, $"GET {uri.PathAndQuery} over HTTP/2 (extended CONNECT)");
+                try
+                {
+                    await ws.ConnectAsync(uri, invoker, timeout.Token);
+                }
+                catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or HttpRequestException or OperationCanceledException)
+                {
+                    ctx.Informational($"The server does not offer WebSocket over HTTP/2 here ({ex.Message}).");
+                    return;
+                }
+
+                var buffer = new byte[64 * 1024];
+                async Task<JsonNode?> NextAsync()
+                {
+                    while (true)
+                    {
+                        var r = await ws.ReceiveAsync(buffer, timeout.Token);
+                        var text = System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count);
+                        ctx.Log.Add("h2#1", WireDirection.ReceiveText, text);
+                        var node = JsonNode.Parse(text);
+                        if (node?["event"]?.GetValue<string>() != Wire.Ping)
+                        {
+                            return node;
+                        }
+                    }
+                }
+
+                var connect = await NextAsync();
+                ctx.RequireEqual(Wire.Connect, connect?["event"]?.GetValue<string>(), "first event over HTTP/2", connect?.ToJsonString());
+                await ws.SendAsync(System.Text.Encoding.UTF8.GetBytes("{\"command\":\"ECHO\",\"cid\":\"h2\",\"request\":{\"data\":\"over h2\"}}"), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+                var echo = await NextAsync();
+                ctx.RequireEqual("over h2", echo?["response"]?["data"]?.GetValue<string>(), "ECHO data over HTTP/2", echo?.ToJsonString());
+                await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }, snapshot: SnapshotMode.None);
+
         yield return Define("hs.app-namespace", Profiles.Core, "/app is the second namespace",
             "Connecting to /app greets with CONNECT namespace \"app\".",
             ["SB-HS-001", "SB-NS-001"], async ctx =>

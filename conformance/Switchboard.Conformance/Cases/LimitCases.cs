@@ -28,9 +28,45 @@ internal static class LimitCases
                 await s.ExpectNoEventAsync(null, f => f.Event != Wire.Ping, "a reply to PONG");
             }, snapshot: SnapshotMode.None);
 
-        yield return Define("ka.idle-timeout", Profiles.Core, "A silent connection is closed with 4408",
-            "A connection that sends nothing for idle_timeout_ms gets CLOSE 4408 (retryable) and the close code 4408.",
-            ["SB-KA-003", "SB-CLOSE-001"], async ctx =>
+        yield return Define("ka.websocket-ping", Profiles.Core, "The server sends WebSocket ping frames every ping_interval_ms",
+            "On a raw socket, a WebSocket ping frame (opcode 9) arrives within ping_interval_ms (+ margin); answering it with a pong keeps the connection open.",
+            ["SB-KA-003"], async ctx =>
+            {
+                var wait = ctx.DerivedWait(ctx.Server.PingIntervalMs, "ping_interval_ms", TimeSpan.FromSeconds(2));
+                if (wait is null)
+                {
+                    return;
+                }
+
+                await using var raw = await ctx.OpenRawWebSocketAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Label = "alice" });
+                var until = ctx.Elapsed + wait.Value;
+                while (true)
+                {
+                    var left = until - ctx.Elapsed;
+                    ctx.Require(left > TimeSpan.Zero, $"a WebSocket ping frame within {(int)wait.Value.TotalMilliseconds} ms", "none");
+                    RawFrame? frame;
+                    try
+                    {
+                        frame = await raw.ReadFrameAsync(left);
+                    }
+                    catch (TimeoutException)
+                    {
+                        frame = null;
+                        ctx.Require(false, $"a WebSocket ping frame within {(int)wait.Value.TotalMilliseconds} ms", "none");
+                    }
+
+                    ctx.Require(frame is not null, "the connection stays open until the ping", "TCP closed");
+                    if (frame!.Opcode == 9)
+                    {
+                        await raw.SendFrameAsync(10, frame.Payload);
+                        break;
+                    }
+                }
+            }, snapshot: SnapshotMode.None);
+
+        yield return Define("ka.unanswered-ping-dropped", Profiles.Core, "A peer that never answers WebSocket pings is dropped",
+            "A raw socket that reads but never answers the server's WebSocket pings is disconnected within idle_timeout_ms (+ margin); no CLOSE 4408 is required.",
+            ["SB-KA-003"], async ctx =>
             {
                 var wait = ctx.DerivedWait(ctx.Server.IdleTimeoutMs, "idle_timeout_ms", TimeSpan.FromSeconds(3));
                 if (wait is null)
@@ -38,13 +74,22 @@ internal static class LimitCases
                     return;
                 }
 
-                var s = await ctx.ConnectAsync("alice");
-                var close = await s.ExpectServerCloseAsync(CloseCodes.IdleTimeout, wait);
-                ctx.RequireEqual(true, close.Bool("retryable"), "CLOSE retryable", close.Text);
+                await using var raw = await ctx.OpenRawWebSocketAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Label = "alice" });
+                List<RawFrame> frames = [];
+                try
+                {
+                    frames = await raw.ReadUntilDroppedAsync(wait.Value);
+                }
+                catch (TimeoutException)
+                {
+                    ctx.Require(false, $"the server drops a peer that does not answer pings within {(int)wait.Value.TotalMilliseconds} ms", "still connected");
+                }
+
+                ctx.Require(frames.Any(f => f.Opcode == 9), "the server sent WebSocket ping frames before dropping the peer", $"{frames.Count} frames, none a ping");
             }, snapshot: SnapshotMode.None);
 
-        yield return Define("ka.activity-keeps-alive", Profiles.Core, "PONGs keep a connection alive past idle_timeout_ms",
-            "A client that sends PONG every idle_timeout_ms/3 is not closed during 1.25 x idle_timeout_ms.",
+        yield return Define("ka.activity-keeps-alive", Profiles.Core, "A client that answers WebSocket pings stays connected without sending data",
+            "A client whose WebSocket stack answers pings (ClientWebSocket) and that sends no data frame at all is not closed during 1.25 x idle_timeout_ms.",
             ["SB-KA-003", "SB-KA-002"], async ctx =>
             {
                 var wait = ctx.DerivedWait(ctx.Server.IdleTimeoutMs * 5 / 4, "1.25 x idle_timeout_ms", TimeSpan.Zero);
@@ -54,20 +99,13 @@ internal static class LimitCases
                 }
 
                 var s = await ctx.ConnectAsync("alice");
-                var step = TimeSpan.FromMilliseconds(ctx.Server.IdleTimeoutMs!.Value / 3.0);
-                var until = ctx.Elapsed + wait.Value;
-                while (ctx.Elapsed < until)
-                {
-                    await s.SendCommandAsync(Wire.Pong, new JsonObject(), withCid: false);
-                    await s.ExpectNoEventAsync(Wire.Close, window: step);
-                }
-
+                await s.ExpectNoEventAsync(Wire.Close, window: wait.Value);
                 await AssertStillOpenAsync(ctx, s);
             }, snapshot: SnapshotMode.None);
 
-        yield return Define("lim.oversized-frame", Profiles.Core, "A frame over max_message_bytes -> CLOSE 4413",
-            "A text frame of max_message_bytes + 1 bytes gets ERROR 1006, CLOSE 4413 (not retryable) and close code 4413; other users are unaffected.",
-            ["SB-CODEC-011", "SB-CLOSE-001", "SB-LIM-006"], async ctx =>
+        yield return Define("lim.oversized-declared-length", Profiles.Core, "A frame declaring a huge length is answered at the first byte over max_message_bytes",
+            "A raw socket writes a text frame header declaring 2^62 bytes, then max_message_bytes + 16 payload bytes and nothing more: the server answers ERROR 1006, CLOSE 4413 and close 4413 and closes TCP without reading on.",
+            ["SB-CODEC-011"], async ctx =>
             {
                 var max = ctx.Server.MaxMessageBytes ?? 0;
                 ctx.Require(max > 0, "CONNECT advertises max_message_bytes", "absent");
@@ -77,16 +115,76 @@ internal static class LimitCases
                     return;
                 }
 
-                var s = await ctx.ConnectAsync("alice");
-                var bob = await ctx.ConnectAsync("bob");
+                await using var raw = await ctx.OpenRawWebSocketAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Label = "alice" });
+                var connect = await raw.ReadFrameAsync(ctx.Timeout);
+                ctx.Require(connect?.Text.Contains("\"CONNECT\"", StringComparison.Ordinal) == true, "CONNECT first", connect?.Text ?? "TCP closed");
+                await raw.SendHeaderAsync(1, 1UL << 62);
                 var prefix = "{\"command\":\"ECHO\",\"request\":{\"data\":\"";
-                var suffix = "\"}}";
-                var text = prefix + new string('x', (int)max + 1 - prefix.Length - suffix.Length) + suffix;
-                await s.SendTextAsync(text);
-                await s.ExpectErrorAsync(Err.MessageTooLarge);
-                var close = await s.ExpectServerCloseAsync(CloseCodes.MessageTooBig);
-                ctx.RequireEqual(false, close.Bool("retryable"), "CLOSE retryable", close.Text);
-                await AssertStillOpenAsync(ctx, bob);
+                await raw.SendPayloadAsync(System.Text.Encoding.ASCII.GetBytes(prefix + new string('x', (int)max + 16 - prefix.Length)));
+                List<RawFrame> frames = [];
+                try
+                {
+                    frames = await raw.ReadUntilDroppedAsync(ctx.Timeout);
+                }
+                catch (TimeoutException)
+                {
+                    ctx.Require(false, "the server answers and closes TCP without more bytes from the client", "no close within the timeout");
+                }
+
+                var events = frames.Where(f => f.Opcode == 1).Select(f => JsonNode.Parse(f.Text)).Where(n => n?["event"]?.GetValue<string>() != Wire.Ping).ToList();
+                ctx.Require(events.Count >= 2 && events[0]?["response"]?["code"]?.GetValue<int>() == Err.MessageTooLarge && events[1]?["response"]?["code"]?.GetValue<int>() == CloseCodes.MessageTooBig,
+                    "ERROR 1006 then CLOSE 4413", string.Join(" | ", events.Select(e => e?.ToJsonString())));
+                ctx.Require(frames.Any(f => f.Opcode == 8 && f.CloseStatus == CloseCodes.MessageTooBig), "a close frame with status 4413", string.Join(", ", frames.Select(f => f.Opcode)));
+            }, snapshot: SnapshotMode.None);
+
+        yield return Define("close.waits-for-client-close", Profiles.Core, "After its close frame the server keeps TCP open until the client's close frame",
+            "With an invalid token the server sends CLOSE 4401 and its close frame; TCP stays open while the client has not answered (silence window), ignores a late data frame, and closes once the client's close frame arrives.",
+            ["SB-CLOSE-006", "SB-CLOSE-002"], async ctx =>
+            {
+                await using var raw = await ctx.OpenRawWebSocketAsync(new ConnectOptions { Token = "not-a-token", Label = "anon" });
+                var closeEvent = await raw.ReadFrameAsync(ctx.Timeout);
+                ctx.Require(closeEvent?.Opcode == 1 && closeEvent.Text.Contains("\"CLOSE\"", StringComparison.Ordinal), "a CLOSE event", closeEvent?.Text ?? "TCP closed");
+                var closeFrame = await raw.ReadFrameAsync(ctx.Timeout);
+                ctx.Require(closeFrame?.Opcode == 8 && closeFrame.CloseStatus == CloseCodes.Unauthorized, "a close frame 4401", closeFrame is null ? "TCP closed" : $"opcode {closeFrame.Opcode}");
+                try
+                {
+                    var early = await raw.ReadFrameAsync(ctx.Options.SilenceWindow);
+                    ctx.Require(false, "TCP stays open (and silent) until the client's close frame", early is null ? "TCP closed before the client answered" : $"a frame with opcode {early.Opcode}");
+                }
+                catch (TimeoutException)
+                {
+                    // Still open, as required.
+                }
+
+                await raw.SendFrameAsync(1, System.Text.Encoding.UTF8.GetBytes("{\"command\":\"ECHO\",\"cid\":\"late\",\"request\":{\"data\":\"x\"}}"));
+                await raw.SendCloseAsync(CloseCodes.Unauthorized);
+                List<RawFrame> after = [];
+                try
+                {
+                    after = await raw.ReadUntilDroppedAsync(ctx.Timeout);
+                }
+                catch (TimeoutException)
+                {
+                    ctx.Require(false, "the server closes TCP after the client's close frame", "still open");
+                }
+
+                ctx.Require(after.Count == 0, "no frame after the close frame", after.Count == 0 ? string.Empty : $"opcode {after[0].Opcode}");
+            }, snapshot: SnapshotMode.None);
+
+        yield return Define("close.unanswered-close-dropped", Profiles.Core, "A client that never answers the close frame is dropped",
+            "After CLOSE 4401 and the close frame, a raw socket that never answers is disconnected by the server within the close-handshake timeout (bounded by --max-wait-s).",
+            ["SB-CLOSE-006"], async ctx =>
+            {
+                await using var raw = await ctx.OpenRawWebSocketAsync(new ConnectOptions { Token = "not-a-token", Label = "anon" });
+                try
+                {
+                    var frames = await raw.ReadUntilDroppedAsync(ctx.Options.MaxDerivedWait);
+                    ctx.Require(frames.Any(f => f.Opcode == 8), "a close frame before the drop", string.Join(", ", frames.Select(f => f.Opcode)));
+                }
+                catch (TimeoutException)
+                {
+                    ctx.Require(false, $"the server drops TCP within {ctx.Options.MaxDerivedWait.TotalSeconds} s", "still open");
+                }
             }, snapshot: SnapshotMode.None);
 
         yield return Define("lim.rate-limited", Profiles.Core, "Commands over the rate limit -> ERROR 5001 with cid",

@@ -16,6 +16,7 @@ namespace Switchboard.Conformance.Core;
 public sealed class CaseContext : IAsyncDisposable
 {
     private readonly List<WsSession> _sessions = [];
+    private readonly List<RawWebSocket> _rawSockets = [];
     private readonly Dictionary<string, int> _labels = new(StringComparer.Ordinal);
     private readonly List<string> _notes = [];
     private readonly List<string> _shouldViolations = [];
@@ -204,7 +205,7 @@ public sealed class CaseContext : IAsyncDisposable
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"GET {uri.PathAndQuery} HTTP/1.1\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"Host: {uri.Authority}\r\n");
-        sb.Append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: {o.WebSocketVersion}\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"Sec-WebSocket-Key: {Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))}\r\n");
         if (o.Subprotocols.Count > 0)
         {
@@ -251,6 +252,11 @@ public sealed class CaseContext : IAsyncDisposable
             if (result.Headers.TryGetValue("sec-websocket-protocol", out var sp))
             {
                 data["subprotocol"] = sp;
+            }
+
+            if (result.Headers.TryGetValue("sec-websocket-version", out var version))
+            {
+                data["sec_websocket_version"] = version;
             }
 
             if (result.Json is { } json)
@@ -461,6 +467,38 @@ public sealed class CaseContext : IAsyncDisposable
         }
 
         await Task.WhenAll(sessions.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        RawWebSocket[] raw;
+        lock (_gate)
+        {
+            raw = [.. _rawSockets];
+        }
+
+        foreach (var socket in raw)
+        {
+            await socket.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Opens a WebSocket on a bare socket (<see cref="RawWebSocket"/>) for the cases that need to see WebSocket control
+    /// frames or write frames a library would not. Fails the case unless the server upgrades (101).
+    /// </summary>
+    public async Task<RawWebSocket> OpenRawWebSocketAsync(ConnectOptions o, CancellationToken cancellationToken = default)
+    {
+        var label = NextLabel(o.Label ?? "raw");
+        Transcript.Add("open-raw-websocket", label, DescribeOpen(o));
+        var socket = await RawWebSocket.OpenAsync(this, Options.NamespaceUri(o.Namespace, o.BuildQuery()), label, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _rawSockets.Add(socket);
+        }
+
+        if (socket.Status != 101)
+        {
+            throw new ConformanceFailureException($"the WebSocket upgrade of {label} is accepted (101)", $"HTTP {socket.Status}");
+        }
+
+        return socket;
     }
 
     private string NextLabel(string name)
@@ -484,6 +522,11 @@ public sealed class CaseContext : IAsyncDisposable
         }
 
         d["subprotocols"] = new JsonArray([.. o.Subprotocols.Select(p => (JsonNode?)JsonValue.Create(p))]);
+        if (o.WebSocketVersion != "13")
+        {
+            d["websocket_version"] = o.WebSocketVersion;
+        }
+
         if (o.Origin is not null)
         {
             d["origin"] = o.Origin;

@@ -125,6 +125,7 @@ public static class CloseCodes
 {
 #pragma warning disable CS1591
     public const int Normal = 1000;
+    public const int InvalidPayload = 1007;
     public const int ProtocolError = 4400;
     public const int Unauthorized = 4401;
     public const int Forbidden = 4403;
@@ -138,7 +139,7 @@ public static class CloseCodes
     /// <summary>Registry value of <c>retryable</c> per close code (section 21 of PROTOCOL.md).</summary>
     public static readonly IReadOnlyDictionary<int, bool> Retryable = new Dictionary<int, bool>
     {
-        [1000] = false, [4400] = false, [4401] = false, [4403] = false, [4408] = true, [4413] = false, [4419] = true,
+        [1000] = false, [1007] = false, [4400] = false, [4401] = false, [4403] = false, [4408] = true, [4413] = false, [4419] = true,
         [4429] = true, [4499] = true, [4500] = true, [4503] = true,
     };
 }

@@ -34,7 +34,10 @@ public sealed class ConnectOptions
     /// <summary>Label for logs (defaults to the user name).</summary>
     public string? Label { get; set; }
 
-    /// <summary>Builds the query string.</summary>
+    /// <summary>The <c>Sec-WebSocket-Version</c> a raw upgrade sends (default 13).</summary>
+    public string WebSocketVersion { get; set; } = "13";
+
+        /// <summary>Builds the query string.</summary>
     public string BuildQuery()
     {
         var parts = new List<string>();

@@ -24,7 +24,8 @@ internal sealed class WebSocketTransportFactory(SwitchboardClientOptions options
                 socket.Options.SetRequestHeader("Authorization", "Bearer " + bearerToken);
             }
 
-            // Keepalive is the protocol's PING/PONG; WebSocket-level pings are not needed.
+            // No client-initiated keepalive frames: the server pings at WebSocket level and this stack answers with pongs by
+            // itself (SB-KA-003); the client also answers PING events with PONG (optional, SB-KA-002).
             socket.Options.KeepAliveInterval = TimeSpan.Zero;
             options.ConfigureWebSocket?.Invoke(socket.Options);
             await socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,9 @@ public enum CloseCode
     /// <summary><c>NORMAL</c> (1000, not retryable): Normal closure.</summary>
     Normal = 1000,
 
+    /// <summary><c>INVALID_PAYLOAD</c> (1007, not retryable): A text frame was not valid UTF-8 (RFC 6455 section 8.1); a close frame only, no CLOSE event (SB-CODEC-002).</summary>
+    InvalidPayload = 1007,
+
     /// <summary><c>PROTOCOL_ERROR</c> (4400, not retryable): Binary frame or unusable framing.</summary>
     ProtocolError = 4400,
 
@@ -18,7 +21,7 @@ public enum CloseCode
     /// <summary><c>FORBIDDEN</c> (4403, not retryable): Namespace (or role) not allowed.</summary>
     Forbidden = 4403,
 
-    /// <summary><c>IDLE_TIMEOUT</c> (4408, retryable): Nothing received for idle_timeout_ms.</summary>
+    /// <summary><c>IDLE_TIMEOUT</c> (4408, retryable): Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable.</summary>
     IdleTimeout = 4408,
 
     /// <summary><c>MESSAGE_TOO_BIG</c> (4413, not retryable): A frame exceeded max_message_bytes.</summary>

@@ -12,6 +12,7 @@ public static class CloseCodes
     public static IReadOnlyList<CloseCode> All { get; } =
     [
         CloseCode.Normal,
+        CloseCode.InvalidPayload,
         CloseCode.ProtocolError,
         CloseCode.Unauthorized,
         CloseCode.Forbidden,
@@ -35,6 +36,7 @@ public static class CloseCodes
     public static string GetName(CloseCode code) => code switch
     {
         CloseCode.Normal => "NORMAL",
+        CloseCode.InvalidPayload => "INVALID_PAYLOAD",
         CloseCode.ProtocolError => "PROTOCOL_ERROR",
         CloseCode.Unauthorized => "UNAUTHORIZED",
         CloseCode.Forbidden => "FORBIDDEN",
@@ -52,10 +54,11 @@ public static class CloseCodes
     public static string? GetSummary(CloseCode code) => code switch
     {
         CloseCode.Normal => "Normal closure.",
+        CloseCode.InvalidPayload => "A text frame was not valid UTF-8 (RFC 6455 section 8.1); a close frame only, no CLOSE event (SB-CODEC-002).",
         CloseCode.ProtocolError => "Binary frame or unusable framing.",
         CloseCode.Unauthorized => "Token missing or invalid. Reconnect only with a new token.",
         CloseCode.Forbidden => "Namespace (or role) not allowed.",
-        CloseCode.IdleTimeout => "Nothing received for idle_timeout_ms.",
+        CloseCode.IdleTimeout => "Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable.",
         CloseCode.MessageTooBig => "A frame exceeded max_message_bytes.",
         CloseCode.TokenExpired => "Token expired (handshake or during the connection). Reconnect with a refreshed token.",
         CloseCode.RateLimited => "Too many commands rejected by the rate limit. Reconnect after backoff.",

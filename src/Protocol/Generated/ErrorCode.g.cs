@@ -9,7 +9,7 @@ public enum ErrorCode
     /// <summary><c>MALFORMED_JSON</c> (1001): The text frame is not valid JSON (including an empty frame). Requirement: SB-CODEC-001.</summary>
     MalformedJson = 1001,
 
-    /// <summary><c>INVALID_UTF8</c> (1002): The text frame is not valid UTF-8. Requirement: SB-CODEC-002.</summary>
+    /// <summary><c>INVALID_UTF8</c> (1002): The bytes are not valid UTF-8 (codec APIs only; over WebSocket such a text frame fails the connection with close 1007). Requirement: SB-CODEC-002.</summary>
     InvalidUtf8 = 1002,
 
     /// <summary><c>UNKNOWN_COMMAND</c> (1003): <c>command</c> is not a command of this protocol version. Requirement: SB-CODEC-003.</summary>
@@ -30,7 +30,7 @@ public enum ErrorCode
     /// <summary><c>INVALID_ENVELOPE</c> (1008): The frame is not a JSON object, <c>command</c> is not a string, or <c>request</c> is neither an object nor null. Requirement: SB-CODEC-007.</summary>
     InvalidEnvelope = 1008,
 
-    /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade). Requirement: SB-HS-003.</summary>
+    /// <summary><c>UNSUPPORTED_PROTOCOL</c> (1010): None of the offered subprotocols is supported (HTTP 400 at upgrade), or the Sec-WebSocket-Version is not 13 (HTTP 426, SB-HS-014). Requirement: SB-HS-003.</summary>
     UnsupportedProtocol = 1010,
 
     /// <summary><c>TOKEN_MISSING</c> (2001): No token in the handshake or API request. Requirement: SB-AUTH-003.</summary>

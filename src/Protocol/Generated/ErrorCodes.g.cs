@@ -91,14 +91,14 @@ public static class ErrorCodes
     public static string? GetSummary(ErrorCode code) => code switch
     {
         ErrorCode.MalformedJson => "The text frame is not valid JSON (including an empty frame).",
-        ErrorCode.InvalidUtf8 => "The text frame is not valid UTF-8.",
+        ErrorCode.InvalidUtf8 => "The bytes are not valid UTF-8 (codec APIs only; over WebSocket such a text frame fails the connection with close 1007).",
         ErrorCode.UnknownCommand => "`command` is not a command of this protocol version.",
         ErrorCode.MissingField => "A required field is absent (path names it).",
         ErrorCode.InvalidField => "A field has the wrong type, is out of range, too long/short or fails its pattern.",
         ErrorCode.MessageTooLarge => "The frame exceeds max_message_bytes; followed by CLOSE 4413.",
         ErrorCode.BinaryNotSupported => "A binary frame was received; followed by CLOSE 4400.",
         ErrorCode.InvalidEnvelope => "The frame is not a JSON object, `command` is not a string, or `request` is neither an object nor null.",
-        ErrorCode.UnsupportedProtocol => "None of the offered subprotocols is supported (HTTP 400 at upgrade).",
+        ErrorCode.UnsupportedProtocol => "None of the offered subprotocols is supported (HTTP 400 at upgrade), or the Sec-WebSocket-Version is not 13 (HTTP 426, SB-HS-014).",
         ErrorCode.TokenMissing => "No token in the handshake or API request.",
         ErrorCode.TokenInvalid => "The token is malformed, badly signed or has invalid claims.",
         ErrorCode.TokenExpired => "The token's exp is in the past.",

@@ -11,13 +11,13 @@ using Switchboard.ReferenceServer.Options;
 namespace Switchboard.ReferenceServer.Connections;
 
 /// <summary>
-/// One WebSocket connection: a bounded send queue drained by a single writer task, the receive loop, keepalive,
-/// idle and token-expiry timers (all on <see cref="TimeProvider"/>), and the rate limiter.
+/// One WebSocket connection: a bounded send queue drained by a single writer task, the receive loop, the PING and
+/// token-expiry timers (on <see cref="TimeProvider"/>), the close handshake, and the rate limiter. WebSocket-level
+/// ping/pong (SB-KA-003) is the framework's (<c>WebSocketAcceptContext.KeepAliveInterval/KeepAliveTimeout</c>).
 /// </summary>
 internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 {
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5); // SB-CLOSE-006
-
+    private readonly TimeSpan _closeHandshakeTimeout; // SB-CLOSE-006
     private readonly WebSocket _socket;
     private readonly ConnectionServices _services;
     private readonly Channel<OutFrame> _queue = Channel.CreateUnbounded<OutFrame>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
@@ -28,28 +28,21 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     private long _queuedBytes;
     private int _closing;
     private volatile bool _discardQueued;
-    private long _lastActivity;
     private ITimer? _pingTimer;
-    private ITimer? _idleTimer;
     private ITimer? _expiryTimer;
     private Task? _writerTask;
 
-    private readonly IFrameTypeSource? _frameTypes;
-    private readonly IWriteCoalescer? _coalescer;
-
-    public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns, IFrameTypeSource? frameTypes = null)
+    public SwitchboardConnection(WebSocket socket, ConnectionServices services, string clientId, UserIdentity user, string ns)
     {
         _socket = socket;
-        _frameTypes = frameTypes;
-        _coalescer = frameTypes as IWriteCoalescer;
         _services = services;
+        _closeHandshakeTimeout = TimeSpan.FromMilliseconds(services.Options.KeepAlive.CloseHandshakeTimeoutMs);
         ClientId = clientId;
         User = user;
         Namespace = ns;
         ConnectedAt = services.Time.GetUtcNow();
         var limits = services.Options.Limits;
         _bucket = new TokenBucket(services.Time, limits.RateLimitPerSecond, limits.RateLimitBurst, (long)limits.RateLimitBurst * limits.RateLimitAbuseFactor, limits.RateLimitAbuseWindow);
-        _lastActivity = services.Time.GetTimestamp();
     }
 
     public string ClientId { get; }
@@ -257,15 +250,15 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         _closeReason = reason;
         Log.Closing(_services.Logger, ClientId, (int)code, reason);
         _services.Metrics.Error((int)code);
+        // SB-LIM-004: if the close frame cannot even be written in time (the writer is stuck on a client that stopped
+        // reading), abort the transport. The wait for the client's close frame is bounded separately (SB-CLOSE-006).
+        // Armed before the queue completes, so that the writer (which disarms it after the close frame) always sees it.
+        _closeDeadline = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).Abort(), this, _closeHandshakeTimeout, Timeout.InfiniteTimeSpan);
         var frame = EventFrames.Serialize(new CloseEvent { Code = (int)code, Reason = reason, Retryable = CloseCodes.IsRetryable(code) });
         Interlocked.Increment(ref _queuedFrames);
         Enqueue(new OutFrame(frame, Control: true), counted: true);
         _queue.Writer.TryComplete();
         DisposeTimers();
-
-        // SB-CLOSE-006 / SB-LIM-004: if the close handshake does not finish in time (e.g. the writer is stuck on a
-        // client that stopped reading), abort the transport.
-        _closeDeadline = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).Abort(), this, CloseHandshakeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             _closedCts.Cancel();
@@ -314,26 +307,17 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                // Drain everything queued in one go; with a coalescing transport the frames leave in as few writes
-                // (and one flush) as possible.
-                _coalescer?.BeginCoalescing();
-                try
-                {
-                    await DrainQueueAsync(reader, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    if (_coalescer is not null)
-                    {
-                        await _coalescer.EndCoalescingAsync(ct).ConfigureAwait(false);
-                    }
-                }
+                await DrainQueueAsync(reader, ct).ConfigureAwait(false);
             }
 
             if (CloseCode is { } code && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+                using var timeout = new CancellationTokenSource(_closeHandshakeTimeout, _services.Time);
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)(int)code, _closeReason, timeout.Token).ConfigureAwait(false);
+                _closeFrameSent.TrySetResult();
+
+                // SB-CLOSE-006: from now on the client has the full close-handshake timeout to answer with its close frame.
+                Interlocked.Exchange(ref _closeDeadline, null)?.Dispose();
                 _ = AbortIfNotClosedAsync();
             }
         }
@@ -344,6 +328,8 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         }
         finally
         {
+            _closeFrameSent.TrySetResult();
+
             // Release whatever is still queued (metrics).
             while (reader.TryRead(out _))
             {
@@ -404,8 +390,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                     return;
                 }
 
-                var messageIsBinary = _frameTypes is not null ? !_frameTypes.NextMessageIsText() : result.MessageType == WebSocketMessageType.Binary;
-                if (messageIsBinary && !IsClosing)
+                if (result.MessageType == WebSocketMessageType.Binary && !IsClosing)
                 {
                     SendError(ErrorCode.BinaryNotSupported, "Binary frames are not supported; send UTF-8 JSON text frames.");
                     StartClose(Protocol.CloseCode.ProtocolError, CloseReasons.Binary, discardQueued: false);
@@ -416,8 +401,10 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                 buffer.Reset();
                 while (!result.EndOfMessage)
                 {
-                    var memory = buffer.GetMemory(Math.Min(max + 1 - buffer.WrittenCount, 16 * 1024));
-                    result = await _socket.ReceiveAsync(memory, ct).ConfigureAwait(false);
+                    // Ask for no more than the limit allows (+1 byte to detect the excess): the WebSocket fills the buffer it
+                    // is given before returning, so a larger buffer would wait for bytes beyond the limit (SB-CODEC-011).
+                    var want = Math.Min(max + 1 - buffer.WrittenCount, 16 * 1024);
+                    result = await _socket.ReceiveAsync(buffer.GetMemory(want)[..want], ct).ConfigureAwait(false);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         await OnClientCloseAsync().ConfigureAwait(false);
@@ -427,14 +414,15 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                     buffer.Advance(result.Count);
                     if (buffer.WrittenCount > max)
                     {
+                        // SB-CODEC-011: answer at the first byte over the limit and read nothing more of the message; the
+                        // client's close frame cannot arrive before the oversized frame ends, so do not wait for it.
                         SendError(ErrorCode.MessageTooLarge, $"The message exceeds max_message_bytes ({max}).");
                         StartClose(Protocol.CloseCode.MessageTooBig, CloseReasons.TooBig, discardQueued: false);
-                        await DrainAfterCloseAsync().ConfigureAwait(false);
+                        await CloseWithoutHandshakeAsync().ConfigureAwait(false);
                         return;
                     }
                 }
 
-                Volatile.Write(ref _lastActivity, _services.Time.GetTimestamp());
                 if (IsClosing)
                 {
                     buffer.Release();
@@ -464,10 +452,30 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         SendForced(EventFrames.Serialize(new ErrorEvent { Code = (int)code, Error = ErrorCodes.GetName(code), Message = message }));
     }
 
-    /// <summary>Waits (bounded) for the client's close frame after the server started closing.</summary>
+    /// <summary>
+    /// After an oversized frame: waits (bounded) until the writer has sent ERROR, CLOSE and the close frame, then
+    /// returns without reading further (SB-CODEC-011); the caller's return closes the TCP connection. Not an abort:
+    /// an abort could discard the answer still in the transport's output buffer.
+    /// </summary>
+    private async Task CloseWithoutHandshakeAsync()
+    {
+        StartWriter();
+        try
+        {
+            await _closeFrameSent.Task.WaitAsync(_closeHandshakeTimeout, _services.Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+        }
+    }
+
+    private readonly TaskCompletionSource _closeFrameSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Waits (bounded) for the client's close frame after the server started closing (SB-CLOSE-006).</summary>
     public async Task DrainAfterCloseAsync()
     {
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout + TimeSpan.FromSeconds(1), _services.Time);
+        using var timeout = new CancellationTokenSource(_closeHandshakeTimeout + _closeHandshakeTimeout, _services.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abortCts.Token);
         var scratch = ArrayPool<byte>.Shared.Rent(1024);
         try
@@ -521,12 +529,12 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         {
             if (_writerTask is not null)
             {
-                await _writerTask.WaitAsync(CloseHandshakeTimeout, _services.Time).ConfigureAwait(false);
+                await _writerTask.WaitAsync(_closeHandshakeTimeout, _services.Time).ConfigureAwait(false);
             }
 
             if (_socket.State == WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+                using var timeout = new CancellationTokenSource(_closeHandshakeTimeout, _services.Time);
                 await _socket.CloseOutputAsync(status, null, timeout.Token).ConfigureAwait(false);
             }
         }
@@ -540,7 +548,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     {
         try
         {
-            await Task.Delay(CloseHandshakeTimeout, _services.Time, _abortCts.Token).ConfigureAwait(false);
+            await Task.Delay(_closeHandshakeTimeout, _services.Time, _abortCts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
@@ -556,14 +564,14 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
     /// <summary>Checks the rate limit for one incoming command; closes with 4429 on persistent abuse.</summary>
     public bool TryConsumeRate(out bool abusive) => _bucket.TryTake(out abusive);
 
-    /// <summary>Starts the PING and idle timers.</summary>
+    /// <summary>
+    /// Starts the PING event timer (SB-KA-001). Dead-peer detection is WebSocket ping/pong, run by the framework
+    /// (SB-KA-003): no application-level idle timer, so a client that sends no data frames is not closed.
+    /// </summary>
     public void StartKeepAlive()
     {
-        var keepAlive = _services.Options.KeepAlive;
-        var ping = TimeSpan.FromMilliseconds(keepAlive.PingIntervalMs);
-        var idle = TimeSpan.FromMilliseconds(keepAlive.IdleTimeoutMs);
+        var ping = TimeSpan.FromMilliseconds(_services.Options.KeepAlive.PingIntervalMs);
         _pingTimer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).OnPing(), this, ping, ping);
-        _idleTimer = _services.Time.CreateTimer(static s => ((SwitchboardConnection)s!).OnIdleCheck(), this, idle, Timeout.InfiniteTimeSpan);
         if (IsClosing)
         {
             DisposeTimers();
@@ -600,35 +608,9 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
         }
     }
 
-    private void OnIdleCheck()
-    {
-        if (IsClosing)
-        {
-            return;
-        }
-
-        var idle = TimeSpan.FromMilliseconds(_services.Options.KeepAlive.IdleTimeoutMs);
-        var silent = _services.Time.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        if (silent >= idle)
-        {
-            StartClose(Protocol.CloseCode.IdleTimeout, CloseReasons.IdleTimeout, discardQueued: false);
-        }
-        else
-        {
-            try
-            {
-                _idleTimer?.Change(idle - silent, Timeout.InfiniteTimeSpan);
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-    }
-
     private void DisposeTimers()
     {
         Interlocked.Exchange(ref _pingTimer, null)?.Dispose();
-        Interlocked.Exchange(ref _idleTimer, null)?.Dispose();
         Interlocked.Exchange(ref _expiryTimer, null)?.Dispose();
     }
 
@@ -662,7 +644,7 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
 
         if (_writerTask is not null)
         {
-            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, _services.Time);
+            using var timeout = new CancellationTokenSource(_closeHandshakeTimeout, _services.Time);
             try
             {
                 await _writerTask.WaitAsync(timeout.Token).ConfigureAwait(false);

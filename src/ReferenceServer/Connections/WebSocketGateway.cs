@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Protocol;
@@ -65,6 +66,16 @@ internal sealed class WebSocketGateway
     /// <summary>Handles a request to <c>/{ns}</c>.</summary>
     public async Task HandleAsync(HttpContext http, string ns)
     {
+        // SB-HS-014 (RFC 6455 section 4.4): an upgrade attempt with a WebSocket version we do not speak gets 426 and
+        // the version we do speak, so that a multi-version client can retry.
+        if (IsWebSocketUpgradeAttempt(http) && http.Request.Headers.SecWebSocketVersion.ToString().Trim() != SupportedWebSocketVersion)
+        {
+            Log.UpgradeRejected(_logger, http.Request.Path, "unsupported Sec-WebSocket-Version");
+            http.Response.Headers.SecWebSocketVersion = SupportedWebSocketVersion;
+            await ApiProblems.WriteAsync(http, StatusCodes.Status426UpgradeRequired, ErrorCode.UnsupportedProtocol, $"Unsupported Sec-WebSocket-Version; this server speaks {SupportedWebSocketVersion}.").ConfigureAwait(false);
+            return;
+        }
+
         if (!http.WebSockets.IsWebSocketRequest)
         {
             await ApiProblems.WriteAsync(http, StatusCodes.Status400BadRequest, ErrorCode.InvalidEnvelope, "This endpoint accepts WebSocket upgrades only.").ConfigureAwait(false);
@@ -112,11 +123,20 @@ internal sealed class WebSocketGateway
         long? since = long.TryParse(query["since"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : null;
 
         var auth = await _tokens.ValidateAsync(token, http.RequestAborted).ConfigureAwait(false);
-        var (socket, frameTypes) = await RawWebSocketUpgrade.AcceptAsync(http, subprotocol).ConfigureAwait(false);
+        var keepAlive = Options.KeepAlive;
+        var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subprotocol,
+            // SB-KA-003: the framework pings every ping_interval_ms and aborts the connection when the pong does not come
+            // within idle_timeout_ms - ping_interval_ms (a dead peer). Control frames never reach the application.
+            KeepAliveInterval = TimeSpan.FromMilliseconds(keepAlive.PingIntervalMs),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(keepAlive.IdleTimeoutMs - keepAlive.PingIntervalMs),
+            DangerousEnableCompression = false,
+        }).ConfigureAwait(false);
 
         var clientId = MessageIds.New(_services.Time);
         var user = auth.User ?? new UserIdentity("anonymous", "anonymous", Roles.User);
-        await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns, frameTypes);
+        await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns);
 
         if (!auth.IsValid || !auth.AllowsNamespace(ns) || _shutdown.IsShuttingDown)
         {
@@ -271,6 +291,20 @@ internal sealed class WebSocketGateway
         await _dispatcher.DispatchAsync(connection, envelope, connection.Closed).ConfigureAwait(false);
     }
 
+    private const string SupportedWebSocketVersion = "13";
+
+    /// <summary>An HTTP/1.1 <c>Upgrade: websocket</c> or an HTTP/2 extended CONNECT with <c>:protocol</c> websocket (RFC 8441).</summary>
+    private static bool IsWebSocketUpgradeAttempt(HttpContext http)
+    {
+        if (http.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
+        {
+            return string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return http.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+            && http.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+    }
+
     private bool IsOriginAllowed(string origin)
     {
         var allowed = Options.AllowedOrigins;
@@ -298,7 +332,6 @@ internal static class CloseReasons
     public const string TokenInvalid = "token invalid";
     public const string TokenExpired = "token expired";
     public const string NamespaceForbidden = "namespace forbidden";
-    public const string IdleTimeout = "idle timeout";
     public const string RateLimited = "rate limited";
     public const string SlowConsumer = "slow consumer";
     public const string ShuttingDown = "shutting down";

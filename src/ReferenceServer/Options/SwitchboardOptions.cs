@@ -123,13 +123,26 @@ public sealed class LimitsOptions
 /// <summary>Keepalive (<c>Switchboard:KeepAlive</c>), advertised in CONNECT.</summary>
 public sealed class KeepAliveOptions
 {
-    /// <summary>Interval between server PINGs in milliseconds. Defaults to 25000.</summary>
+    /// <summary>
+    /// Interval between server PING events and between WebSocket ping frames, in milliseconds (SB-KA-001, SB-KA-003).
+    /// Defaults to 25000.
+    /// </summary>
     [Range(10, 3_600_000)]
     public int PingIntervalMs { get; set; } = 25000;
 
-    /// <summary>A connection that sends nothing for this long gets CLOSE 4408. Defaults to 60000.</summary>
+    /// <summary>
+    /// A connection whose WebSocket stack does not answer a ping with a pong within <c>IdleTimeoutMs - PingIntervalMs</c>
+    /// is dropped as dead (SB-KA-003). Defaults to 60000.
+    /// </summary>
     [Range(20, 86_400_000)]
     public int IdleTimeoutMs { get; set; } = 60000;
+
+    /// <summary>
+    /// After the server's close frame, how long it waits for the client's close frame before aborting TCP
+    /// (SB-CLOSE-006), in milliseconds. Defaults to 5000.
+    /// </summary>
+    [Range(1, 600_000)]
+    public int CloseHandshakeTimeoutMs { get; set; } = 5000;
 }
 
 /// <summary>Retention of durable streams and room streams (<c>Switchboard:History</c>).</summary>

@@ -45,7 +45,8 @@ public sealed class TestWebSocketClient : IAsyncDisposable
     /// <param name="subprotocol">Subprotocol to offer (null = offer none).</param>
     /// <param name="configure">Extra socket options (headers, e.g. Origin).</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
-    public static async Task<TestWebSocketClient> ConnectAsync(Uri uri, string? subprotocol = "switchboard.v1.json", Action<ClientWebSocketOptions>? configure = null, CancellationToken cancellationToken = default)
+    /// <param name="invoker">The HTTP invoker to connect with (e.g. for HTTP/2); null = the socket's own.</param>
+    public static async Task<TestWebSocketClient> ConnectAsync(Uri uri, string? subprotocol = "switchboard.v1.json", Action<ClientWebSocketOptions>? configure = null, CancellationToken cancellationToken = default, HttpMessageInvoker? invoker = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
         var socket = new ClientWebSocket();
@@ -61,7 +62,7 @@ public sealed class TestWebSocketClient : IAsyncDisposable
         timeout.CancelAfter(DefaultTimeout);
         try
         {
-            await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(uri, invoker, timeout.Token).ConfigureAwait(false);
         }
         catch
         {

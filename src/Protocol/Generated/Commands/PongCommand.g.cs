@@ -11,7 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Pong</summary>
 /// <remarks>
 /// Answer to PING.
-/// No reply. Resets the idle timer like every frame.
+/// Optional (SB-KA-002). No reply; the server does not require it.
 /// Wire command <c>PONG</c>, roles: any, reply: none, error reply: ERROR. Requirements: SB-KA-002, SB-KA-003.
 /// </remarks>
 public sealed partial class PongCommand : IClientCommand, IWirePayload

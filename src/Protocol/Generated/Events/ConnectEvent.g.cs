@@ -77,11 +77,11 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     [JsonPropertyName("missed")]
     public required int Missed { get; init; }
 
-    /// <summary>Interval of server PING events. Required. Constraints: &gt;= 1. Wire: <c>ping_interval_ms</c>.</summary>
+    /// <summary>Interval of server PING events and of WebSocket ping frames (SB-KA-001, SB-KA-003). Required. Constraints: &gt;= 1. Wire: <c>ping_interval_ms</c>.</summary>
     [JsonPropertyName("ping_interval_ms")]
     public required int PingIntervalMs { get; init; }
 
-    /// <summary>The server closes with 4408 when it received nothing for this long. Required. Constraints: &gt;= 1. Wire: <c>idle_timeout_ms</c>.</summary>
+    /// <summary>The server drops the connection when its WebSocket ping is not answered with a pong within idle_timeout_ms - ping_interval_ms (SB-KA-003). Required. Constraints: &gt;= 1. Wire: <c>idle_timeout_ms</c>.</summary>
     [JsonPropertyName("idle_timeout_ms")]
     public required int IdleTimeoutMs { get; init; }
 

@@ -11,7 +11,7 @@ namespace Switchboard.Protocol;
 /// <summary>Ping</summary>
 /// <remarks>
 /// Application keepalive.
-/// Sent every ping_interval_ms. The client answers with PONG.
+/// Sent every ping_interval_ms, for clients that cannot see WebSocket ping frames (SB-KA-005). The client may answer with PONG; liveness is judged by WebSocket ping/pong (SB-KA-003).
 /// Wire event <c>PING</c>, delivery: live. Requirements: SB-KA-001, SB-KA-002.
 /// </remarks>
 public sealed partial class PingEvent : IServerEvent, IWirePayload
