@@ -126,7 +126,6 @@ export function acceptConnection(ctx, ws, { namespace, token, url }) {
 
 /** Section 7's checks, in order, for one received frame. */
 function onFrame(ctx, conn, limiter, bytes, isBinary) {
-  conn.keepalive.touch(); // every data frame counts as activity (SB-KA-003)
 
   // 1. frame type (the size was checked by `ws` while reading, see acceptConnection)
   if (isBinary) {

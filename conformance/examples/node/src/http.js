@@ -39,9 +39,8 @@ export function createSwitchboardServer(ctx) {
   const { config } = ctx;
   const wss = new WebSocketServer({
     noServer: true,
-    // Bad UTF-8 is answered with ERROR 1002 and the connection stays open (SB-CODEC-002), so `ws` must not close
-    // with 1007 on its own: we validate text frames ourselves.
-    skipUTF8Validation: true,
+    // SB-CODEC-002 (RFC 6455 section 8.1): a text frame that is not UTF-8 fails the connection with close 1007,
+    // which is what `ws` does by itself when it validates UTF-8 (its default).
     // SB-CODEC-011: `ws` stops reading as soon as a message (all its fragments together) grows past maxPayload
     // and then closes with 1009 by itself; gateway.js turns that close into ERROR 1006 + CLOSE 4413.
     maxPayload: config.maxMessageBytes,

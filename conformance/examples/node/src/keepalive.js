@@ -2,9 +2,8 @@
 //
 // - PING {at} every ping_interval_ms on every connection (SB-KA-001), plus a WebSocket ping frame (SB-KA-006); a
 //   peer that answers no ping for idle_timeout_ms - ping_interval_ms is dead and dropped.
-// - No data frame for idle_timeout_ms -> CLOSE 4408 (SB-KA-003 in spec 1.0.0). Only text/binary frames count.
-//   Spec 1.1.0 (branch rfc) drops this rule: liveness is the WebSocket ping/pong alone, and a client that sends
-//   no data frame stays connected. To follow it, delete `touch()` and the idle timer.
+// - Liveness is the WebSocket ping/pong alone (SB-KA-003, spec 1.1.0): a client that sends no data frame but
+//   answers pings stays connected; 4408 is not sent.
 // - The token's exp passes without a successful REFRESH_TOKEN -> CLOSE 4419 within 1 s (SB-AUTH-015).
 //
 // Plain setTimeout/setInterval: Node has no TimeProvider (SB-TIMER-005 is a SHOULD for .NET); in a larger server
@@ -32,15 +31,7 @@ export class Keepalive {
       conn.send('PING', { at: timestamp() });
       if (!conn.closed) conn.ws.ping(); // SB-KA-006 (MAY in 1.0.0; how liveness works in 1.1.0, SB-KA-003)
     }, config.pingIntervalMs);
-    this.idleTimer = undefined;
     this.expiryTimer = undefined;
-    this.touch();
-  }
-
-  /** Called for every data frame received. */
-  touch() {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.conn.closeWith(Close.IDLE_TIMEOUT), this.idleTimeoutMs);
   }
 
   /** (Re)arms the expiry close for a token that expires at `expMs`. */
@@ -56,7 +47,6 @@ export class Keepalive {
 
   stop() {
     clearInterval(this.pingTimer);
-    clearTimeout(this.idleTimer);
     clearTimeout(this.expiryTimer);
   }
 }

@@ -57,7 +57,8 @@ export const roomCommands = {
       // No room history here: nothing to replay; a client that asked for one did not get it (see the top).
       const missed = 0;
       const recovered = since === undefined;
-      conn.reply(cid, 'ROOM_STATE', { room: name, members: members(room), seq: room.lastSeq, recovered, missed });
+      // SB-ROOM-002: ROOM_STATE answers every JOIN_ROOM, with the cid only when the command had one.
+      conn.send('ROOM_STATE', { room: name, members: members(room), seq: room.lastSeq, recovered, missed }, cid === undefined ? undefined : { cid });
 
       // SB-ROOM-003..005: ROOM_ENTER only for the user's first member connection, after the joiner's ROOM_STATE.
       if (!alreadyMember && !userWasMember) {
