@@ -100,6 +100,9 @@ interface Connection {
   timers: ReturnType<typeof setInterval>[];
   refreshTimer?: ReturnType<typeof setTimeout>;
   onClosed: Array<(close: CloseInfo) => void>;
+  /** Frames (and a close) that arrived between CONNECT and onConnected; processed in order by onConnected. */
+  early: string[];
+  earlyClose?: { code: number; reason: string };
   /** Token bucket for the server's advertised rate limit (frames per second, burst). */
   tokens: number;
   tokensAt: number;
@@ -499,7 +502,7 @@ export class SwitchboardClient extends SwitchboardCommands {
           this.rejectedToken = undefined;
           const now = Date.now();
           const connect = read.envelope.response as ConnectEvent;
-          resolve({
+          const connection: Connection = {
             socket,
             connect,
             token,
@@ -507,10 +510,15 @@ export class SwitchboardClient extends SwitchboardCommands {
             closed: false,
             timers: [],
             onClosed: [],
+            early: [],
             tokens: Math.max(1, Math.floor(connect.rate_limit_burst * 0.9)),
             tokensAt: now,
             sendChain: Promise.resolve(),
-          });
+          };
+          // Frames right behind CONNECT (a resume replay) can arrive before the awaiting code runs: keep them.
+          socket.onmessage = (e) => void connection.early.push(String(e.data));
+          socket.onclose = (e) => void (connection.earlyClose = { code: e.code, reason: e.reason });
+          resolve(connection);
           return;
         }
         if (read.kind === "event" && read.envelope.event === "CLOSE") {
@@ -552,6 +560,12 @@ export class SwitchboardClient extends SwitchboardCommands {
     for (const w of this.connectedWaiters.splice(0)) w.resolve(connection);
     this.dispatch({ event: "CONNECT", response: connect });
     if (isReconnect && !connect.recovered) this.onStreamReset?.(connect);
+    for (const frame of connection.early.splice(0)) this.handleFrame(connection, frame);
+    if (connection.earlyClose) {
+      const code = connection.earlyClose.code || ABNORMAL;
+      this.teardown(connection, connection.serverClose ?? { code, reason: connection.earlyClose.reason || "the connection closed", retryable: isRetryable(code) });
+      return;
+    }
     if (isReconnect && this.rooms.size > 0) void this.rejoinRooms(connection);
   }
 

@@ -99,3 +99,35 @@ test("service desk: request, grab (exactly one agent wins), messages, close", as
   await winner.closeConversation({ conversation_id: conversation.conversation_id });
   await Promise.all([visitor.stop(), a1.stop(), a2.stop()]);
 });
+
+test("durable events replayed right behind CONNECT are delivered (offline messages, fresh client and resumed client)", async () => {
+  const frank = client(server.url, server.token("frank"));
+  await frank.connect();
+  await frank.stop();
+  const gina = client(server.url, server.token("gina"));
+  await gina.connect();
+  for (let i = 1; i <= 5; i++) await gina.sendPrivateMessage({ to: "frank", data: `offline ${i}` });
+
+  // a new client (no epoch): the server replays from the acknowledged position, in the frames right after CONNECT
+  const fresh = client(server.url, server.token("frank"));
+  const got: string[] = [];
+  const all = until(() => got.length >= 5, 10_000, "5 replayed messages");
+  fresh.on("PRIVATE_MESSAGE", (m) => {
+    got.push(m.data);
+    all.poke();
+  });
+  const connect = await fresh.connect();
+  await all.promise;
+  assert.deepEqual(got, ["offline 1", "offline 2", "offline 3", "offline 4", "offline 5"]);
+  assert.equal(connect.missed, 5);
+  await fresh.stop();
+
+  // the same client stopped and connected again resumes with since/epoch
+  for (let i = 6; i <= 8; i++) await gina.sendPrivateMessage({ to: "frank", data: `offline ${i}` });
+  const more = until(() => got.length >= 8, 10_000, "3 more replayed messages");
+  fresh.on("PRIVATE_MESSAGE", () => more.poke());
+  await fresh.connect();
+  await more.promise;
+  assert.deepEqual(got.slice(5), ["offline 6", "offline 7", "offline 8"]);
+  await Promise.all([fresh.stop(), gina.stop()]);
+});

@@ -1177,7 +1177,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
           this.rejectedToken = void 0;
           const now = Date.now();
           const connect = read.envelope.response;
-          resolve({
+          const connection = {
             socket,
             connect,
             token,
@@ -1185,10 +1185,14 @@ var SwitchboardClient = class extends SwitchboardCommands {
             closed: false,
             timers: [],
             onClosed: [],
+            early: [],
             tokens: Math.max(1, Math.floor(connect.rate_limit_burst * 0.9)),
             tokensAt: now,
             sendChain: Promise.resolve()
-          });
+          };
+          socket.onmessage = (e) => void connection.early.push(String(e.data));
+          socket.onclose = (e) => void (connection.earlyClose = { code: e.code, reason: e.reason });
+          resolve(connection);
           return;
         }
         if (read.kind === "event" && read.envelope.event === "CLOSE") {
@@ -1227,6 +1231,12 @@ var SwitchboardClient = class extends SwitchboardCommands {
     for (const w of this.connectedWaiters.splice(0)) w.resolve(connection);
     this.dispatch({ event: "CONNECT", response: connect });
     if (isReconnect && !connect.recovered) this.onStreamReset?.(connect);
+    for (const frame of connection.early.splice(0)) this.handleFrame(connection, frame);
+    if (connection.earlyClose) {
+      const code = connection.earlyClose.code || ABNORMAL;
+      this.teardown(connection, connection.serverClose ?? { code, reason: connection.earlyClose.reason || "the connection closed", retryable: isRetryable(code) });
+      return;
+    }
     if (isReconnect && this.rooms.size > 0) void this.rejoinRooms(connection);
   }
   startMaintenance(connection) {
