@@ -32,6 +32,27 @@ public sealed class WebPagesTests
     }
 
     [Fact]
+    public async Task The_spec_the_landing_page_links_is_served_as_text()
+    {
+        await using var host = await TestServerHost.StartAsync(o =>
+        {
+            o.Settings["Switchboard:Web:Root"] = WebRoot;
+            o.Settings["Switchboard:Web:SpecDirectory"] = Path.Combine(FindRepoRoot(), "spec");
+        });
+        using var http = host.CreateHttpClient();
+        var html = await http.GetStringAsync("/");
+        Assert.Contains("href=\"/spec/PROTOCOL.md\"", html, StringComparison.Ordinal);
+        using var yaml = await http.GetAsync("/spec/asyncapi.yaml");
+        Assert.Equal(HttpStatusCode.OK, yaml.StatusCode);
+        Assert.StartsWith("text/plain", yaml.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.Contains("asyncapi:", await yaml.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var protocol = await http.GetAsync("/spec/PROTOCOL.md");
+        Assert.Equal(HttpStatusCode.OK, protocol.StatusCode);
+        using var other = await http.GetAsync("/spec/README.md");
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    [Fact]
     public async Task Demo_sign_in_is_off_by_default()
     {
         await using var host = await TestServerHost.StartAsync();

@@ -16,6 +16,13 @@ public sealed class WebOptions
     public string? Root { get; set; }
 
     /// <summary>
+    /// The folder holding <c>asyncapi.yaml</c> and <c>PROTOCOL.md</c>, served as <c>/spec/asyncapi.yaml</c> and
+    /// <c>/spec/PROTOCOL.md</c> for the landing page's links. Default: a <c>spec</c> folder found at or above the content
+    /// root (the repository's when run with <c>dotnet run --project src/ReferenceServer</c>); none found = not served.
+    /// </summary>
+    public string? SpecDirectory { get; set; }
+
+    /// <summary>
     /// Enable <c>POST /demo/token</c>, which mints a short-lived token for any name and role (user, visitor, agent) without
     /// a password. Default false. Even when true it answers 404 unless every address the server listens on is loopback.
     /// </summary>

@@ -53,6 +53,16 @@ public static partial class WebPages
             }
         }
 
+        if (options.Pages && FindSpecDirectory(options, app.Environment.ContentRootPath) is { } spec)
+        {
+            // Fixed names only (no path from the request): the spec the pages link to, shown as text.
+            foreach (var file in SpecFiles)
+            {
+                var path = Path.Combine(spec, file);
+                app.MapGet("/spec/" + file, () => Results.File(path, "text/plain; charset=utf-8"));
+            }
+        }
+
         if (options.DemoSignIn)
         {
             app.MapPost(DemoTokenPath, (HttpContext http, TokenService tokens, IServer server) => MintDemoTokenAsync(http, tokens, server, options));
@@ -109,6 +119,29 @@ public static partial class WebPages
         http.Response.Headers.CacheControl = "no-store";
         var token = tokens.Mint(user, role, options.DemoTokenLifetime, name);
         return Results.Json(new DemoTokenResponse(token, (long)options.DemoTokenLifetime.TotalSeconds), WebJsonContext.Default.DemoTokenResponse);
+    }
+
+    private static readonly string[] SpecFiles = ["asyncapi.yaml", "PROTOCOL.md"];
+
+    private static string? FindSpecDirectory(WebOptions options, string contentRoot)
+    {
+        if (options.SpecDirectory is { Length: > 0 } configured)
+        {
+            var full = Path.GetFullPath(configured, contentRoot);
+            return SpecFiles.All(f => File.Exists(Path.Combine(full, f))) ? full : null;
+        }
+
+        var dir = new DirectoryInfo(contentRoot);
+        for (var i = 0; dir is not null && i < 4; i++, dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "spec");
+            if (SpecFiles.All(f => File.Exists(Path.Combine(candidate, f))))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static IReadOnlyList<string> ListenAddresses(IServer server) =>

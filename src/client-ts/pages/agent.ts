@@ -9,6 +9,8 @@ interface Conversation {
   info: ConversationEvent;
   lines: { kind: string; text: string; at: string }[];
   unread: number;
+  /** When this desk got the conversation: older messages are history (after a grab or transfer), not news. */
+  since: number;
 }
 
 signIn("agent", (client: SwitchboardClient, me: UserRef) => {
@@ -107,7 +109,7 @@ signIn("agent", (client: SwitchboardClient, me: UserRef) => {
 
   const upsert = (info: ConversationEvent): Conversation => {
     let c = conversations.get(info.conversation_id);
-    if (!c) conversations.set(info.conversation_id, (c = { info, lines: [], unread: 0 }));
+    if (!c) conversations.set(info.conversation_id, (c = { info, lines: [], unread: 0, since: Date.now() }));
     c.info = info;
     return c;
   };
@@ -173,7 +175,7 @@ signIn("agent", (client: SwitchboardClient, me: UserRef) => {
     c.lines.push({ kind: "visitor", text: `${who(m.user)}: ${m.data}`, at: m.at });
     if (m.conversation_id === open) renderOpen();
     else c.unread++;
-    if (!openOne) notice(`New message from ${who(m.user)} in another conversation`);
+    if (!openOne && Date.parse(m.at) >= c.since - 1000) notice(`New message from ${who(m.user)} in another conversation`);
     renderConversations();
   };
   client.on("NEW_MESSAGE", onMessage(true));

@@ -83,7 +83,7 @@ signIn("user", (client: SwitchboardClient, me: UserRef) => {
     ev.preventDefault();
     const room = $<HTMLInputElement>("room").value.trim();
     if (!room) return;
-    client.joinRoom({ room, since: 0 }).then(
+    client.joinRoom({ room }).then(
       (state) => {
         rooms.add(room);
         renderRooms();

@@ -1691,7 +1691,7 @@ signIn("agent", (client, me) => {
   };
   const upsert = (info) => {
     let c = conversations.get(info.conversation_id);
-    if (!c) conversations.set(info.conversation_id, c = { info, lines: [], unread: 0 });
+    if (!c) conversations.set(info.conversation_id, c = { info, lines: [], unread: 0, since: Date.now() });
     c.info = info;
     return c;
   };
@@ -1753,7 +1753,7 @@ signIn("agent", (client, me) => {
     c.lines.push({ kind: "visitor", text: `${who(m.user)}: ${m.data}`, at: m.at });
     if (m.conversation_id === open) renderOpen();
     else c.unread++;
-    if (!openOne) notice(`New message from ${who(m.user)} in another conversation`);
+    if (!openOne && Date.parse(m.at) >= c.since - 1e3) notice(`New message from ${who(m.user)} in another conversation`);
     renderConversations();
   };
   client.on("NEW_MESSAGE", onMessage(true));

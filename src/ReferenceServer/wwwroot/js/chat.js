@@ -1675,7 +1675,7 @@ signIn("user", (client, me) => {
     ev.preventDefault();
     const room = $("room").value.trim();
     if (!room) return;
-    client.joinRoom({ room, since: 0 }).then(
+    client.joinRoom({ room }).then(
       (state) => {
         rooms.add(room);
         renderRooms();
