@@ -8,6 +8,20 @@ namespace Switchboard.Browser.Tests;
 public sealed class ChatPageTests(BrowserFixture browser) : PageTestBase(browser)
 {
     [Fact]
+    public async Task The_landing_page_shows_the_connection_url_and_leads_to_a_working_chat()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(Server.BaseUri.ToString());
+        await Expect(page.Locator("#ws-url")).ToHaveTextAsync($"ws://127.0.0.1:{Server.BaseUri.Port}/web");
+        await page.Locator("#link-chat").ClickAsync();
+        await page.Locator("#name").FillAsync("Newcomer");
+        await page.Locator("#signin-form button").ClickAsync();
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(page.Locator("#online li[data-user='newcomer']")).ToContainTextAsync("(you)");
+        await ScreenshotAsync(page, "chat-first-visit");
+    }
+
+    [Fact]
     public async Task Two_pages_chat_privately_and_in_a_room()
     {
         var alice = await SignInAsync("/chat.html", "Alice");
