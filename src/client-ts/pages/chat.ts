@@ -67,7 +67,7 @@ signIn("user", (client: SwitchboardClient, me: UserRef) => {
     logLine(log, "system", `${who(e.user)} is ${e.online ? "online" : "offline"}`, e.at);
   });
   client.on("ROOM_ENTER", (e) => void logLine(log, "system", `[${e.room}] ${who(e.user)} entered`, e.at));
-  client.on("ROOM_LEAVE", (e) => void logLine(log, "system", `[${e.room}] ${who(e.user)} left (${e.reason})`, e.at));
+  client.on("ROOM_LEAVE", (e) => void logLine(log, "system", `[${e.room}] ${who(e.user)} left${e.reason === "left" ? "" : ` (${e.reason})`}`, e.at));
   client.on("ROOM_MESSAGE", (e) => void logLine(log, "room", `[${e.room}] ${who(e.user)}: ${e.data}`, e.at));
   client.on("GROUP_MESSAGE", (e) => void logLine(log, "group", `[everyone] ${who(e.user)}: ${e.data}`, e.at));
   client.on("PRIVATE_MESSAGE", (e) => {
