@@ -18,6 +18,8 @@ internal static class RepoPaths
 
     public static string Generated => Path.Combine(Root, "src", "Protocol", "Generated");
 
+    public static string TypeScriptGenerated => Path.Combine(Root, "src", "client-ts", "src", "generated");
+
     public static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
 
     /// <summary>All vector files of a kind as xunit theory data (file name relative to the folder).</summary>

@@ -12,6 +12,9 @@ public static class Generator
     /// <summary>Generates the client's typed command methods; keys are paths relative to <see cref="ClientEmitter.OutputFolder"/>.</summary>
     public static SortedDictionary<string, string> GenerateClient(string specYaml) => ClientEmitter.Emit(ProtocolSpec.Parse(specYaml));
 
+    /// <summary>Generates the TypeScript files of <c>src/client-ts/src/generated</c> from the YAML text.</summary>
+    public static SortedDictionary<string, string> GenerateTypeScript(string specYaml) => TypeScriptEmitter.Emit(ProtocolSpec.Parse(specYaml));
+
     /// <summary>Finds the repository root (the folder holding Protocol.sln) by walking up from <paramref name="start"/>.</summary>
     public static string? FindRepoRoot(string start)
     {
@@ -27,7 +30,10 @@ public static class Generator
     }
 
     /// <summary>Compares generated files with an output folder.</summary>
-    public static DriftReport Compare(IReadOnlyDictionary<string, string> files, string outDir)
+    /// <param name="files">The generated files.</param>
+    /// <param name="outDir">The folder to compare with.</param>
+    /// <param name="pattern">Files in <paramref name="outDir"/> matching it and not generated are reported as stale.</param>
+    public static DriftReport Compare(IReadOnlyDictionary<string, string> files, string outDir, string pattern = FilePattern)
     {
         ArgumentNullException.ThrowIfNull(files);
         var changed = new List<string>();
@@ -45,7 +51,7 @@ public static class Generator
             }
         }
 
-        var removed = ExistingFiles(outDir).Where(rel => !files.ContainsKey(rel)).ToList();
+        var removed = ExistingFiles(outDir, pattern).Where(rel => !files.ContainsKey(rel)).ToList();
         string? firstDifference = null;
         if (changed.Count > 0)
         {
@@ -56,10 +62,10 @@ public static class Generator
     }
 
     /// <summary>Writes changed files and deletes stale generated files; returns the number of files touched.</summary>
-    public static int Write(IReadOnlyDictionary<string, string> files, string outDir)
+    public static int Write(IReadOnlyDictionary<string, string> files, string outDir, string pattern = FilePattern)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var report = Compare(files, outDir);
+        var report = Compare(files, outDir, pattern);
         foreach (var rel in report.Changed.Concat(report.Added))
         {
             var path = Path.Combine(outDir, rel);
@@ -75,8 +81,8 @@ public static class Generator
         return report.Changed.Count + report.Added.Count + report.Removed.Count;
     }
 
-    private static IEnumerable<string> ExistingFiles(string outDir) => Directory.Exists(outDir)
-        ? Directory.EnumerateFiles(outDir, FilePattern, SearchOption.AllDirectories)
+    private static IEnumerable<string> ExistingFiles(string outDir, string pattern) => Directory.Exists(outDir)
+        ? Directory.EnumerateFiles(outDir, pattern, SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(outDir, f).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal)
         : [];

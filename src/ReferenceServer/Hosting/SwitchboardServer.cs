@@ -69,6 +69,7 @@ public static partial class SwitchboardServer
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseWebSockets();
+        Web.WebPages.Map(app); // static pages from the web root and the loopback-only demo sign-in (Web/)
         var gateway = app.Services.GetRequiredService<WebSocketGateway>();
         app.Map("/web", (HttpContext http) => gateway.HandleAsync(http, Namespaces.Web));
         app.Map("/app", (HttpContext http) => gateway.HandleAsync(http, Namespaces.App));
