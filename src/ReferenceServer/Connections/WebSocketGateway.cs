@@ -96,12 +96,10 @@ internal sealed class WebSocketGateway
             subprotocol = Subprotocol;
         }
 
-        // SB-AUTH-001: the Authorization header wins over the query parameter.
+        // SB-AUTH-001: the Authorization header wins over the query parameter (which CredentialRedaction moved out of
+        // the query string before anything could log it, SB-AUTH-020).
         var query = http.Request.Query;
-        var authorization = http.Request.Headers.Authorization.ToString();
-        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : query["access_token"].ToString();
+        var token = RequestCredentials.GetToken(http);
 
         // SB-DLV-014 / SB-DLV-007: an invalid since is ignored; since without epoch counts as absent.
         var epoch = query["epoch"].ToString();

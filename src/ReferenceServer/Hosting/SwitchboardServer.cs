@@ -42,7 +42,10 @@ public static partial class SwitchboardServer
     public static WebApplicationBuilder CreateBuilder(string[] args, WebApplicationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args });
+        // The content root is the application's own folder, not the current directory: appsettings.json (copied next
+        // to the dll) is found however the server is started (`dotnet path/to/Switchboard.ReferenceServer.dll` from
+        // anywhere). Without it logging fell back to Information and the request log printed tokens.
+        var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
             && !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
@@ -59,6 +62,7 @@ public static partial class SwitchboardServer
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        CredentialRedaction.DecorateServer(builder.Services);
         var app = builder.Build();
         Map(app);
         return app;

@@ -15,8 +15,8 @@ public sealed class SwitchboardOptions
 
     /// <summary>
     /// Directory for the SQLite database and the generated signing key. Relative paths are resolved against the
-    /// content root. Defaults to <c>data</c> (i.e. <c>./data</c> next to the content root). Also settable with
-    /// <c>--data-dir</c>.
+    /// current directory (<c>dotnet run --project src/ReferenceServer</c> runs in the project folder). Defaults to
+    /// <c>data</c> (i.e. <c>./data</c>). Also settable with <c>--data-dir</c>. Created with mode 0700 on Unix.
     /// </summary>
     [Required]
     public string DataDirectory { get; set; } = "data";

@@ -128,6 +128,7 @@ public sealed class TestServerHost : IAsyncDisposable
         };
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         var host = new ListLoggerProvider { MinimumLevel = options.MinimumLogLevel };
         builder.Logging.AddProvider(host);
         if (options.TimeProvider is not null)
