@@ -32,6 +32,7 @@ internal sealed class WebSocketGateway
     private readonly CommandDispatcher _dispatcher;
     private readonly IEnumerable<IConnectionLifecycleHandler> _lifecycle;
     private readonly ShutdownState _shutdown;
+    private readonly UserConnectionLimiter _perUser;
     private readonly ILogger<WebSocketGateway> _logger;
 
     public WebSocketGateway(
@@ -42,6 +43,7 @@ internal sealed class WebSocketGateway
         CommandDispatcher dispatcher,
         IEnumerable<IConnectionLifecycleHandler> lifecycle,
         ShutdownState shutdown,
+        UserConnectionLimiter perUser,
         ILogger<WebSocketGateway> logger)
     {
         _services = services;
@@ -51,6 +53,7 @@ internal sealed class WebSocketGateway
         _dispatcher = dispatcher;
         _lifecycle = lifecycle.ToArray();
         _shutdown = shutdown;
+        _perUser = perUser;
         _logger = logger;
         _codecLimits = new CodecLimits { MaxMessageBytes = services.Options.Limits.MaxMessageBytes };
     }
@@ -131,6 +134,16 @@ internal sealed class WebSocketGateway
             return;
         }
 
+        // SB-LIM-009: one slot per open connection of the user, taken before anything is created for the connection.
+        if (!_perUser.TryAcquire(user.Id))
+        {
+            Log.TooManyConnections(_logger, user.Id, Options.Limits.MaxConnectionsPerUser);
+            connection.StartWriter();
+            connection.StartClose(CloseCode.TooManyConnections, CloseReasons.TooManyConnections, discardQueued: false);
+            await connection.DrainAfterCloseAsync().ConfigureAwait(false);
+            return;
+        }
+
         ConnectionChange? opened = null;
         try
         {
@@ -191,6 +204,7 @@ internal sealed class WebSocketGateway
         }
         finally
         {
+            _perUser.Release(user.Id);
             if (opened is not null)
             {
                 var closed = _registry.Remove(connection);
@@ -292,6 +306,7 @@ internal static class CloseReasons
     public const string SlowConsumer = "slow consumer";
     public const string ShuttingDown = "shutting down";
     public const string InternalError = "internal error";
+    public const string TooManyConnections = "too many connections";
     public const string Binary = "binary frames are not supported";
     public const string TooBig = "message too big";
 }

@@ -61,6 +61,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<ShutdownState>();
+        services.TryAddSingleton<UserConnectionLimiter>();
         services.TryAddSingleton<WebSocketGateway>();
 
         services.TryAddSingleton<RoomService>();

@@ -111,6 +111,13 @@ public sealed class LimitsOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan RateLimitAbuseWindow { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Open connections per user (<c>sub</c>, both namespaces together); one more gets CLOSE 4409 (SB-LIM-009). The
+    /// rate limit is per connection, so this also bounds a user's total command rate. Defaults to 100.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerUser { get; set; } = 100;
+
     /// <summary>Max frames queued for sending per connection; overflow -> CLOSE 4499. Defaults to 4096.</summary>
     [Range(1, 10_000_000)]
     public int SendQueueMaxFrames { get; set; } = 4096;
