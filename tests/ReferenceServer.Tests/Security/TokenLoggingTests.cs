@@ -210,3 +210,19 @@ public sealed partial class TokenLoggingTests
     [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningPattern();
 }
+
+/// <summary>The query rewrite that keeps tokens out of the request log.</summary>
+public sealed class CredentialRedactionTests
+{
+    [Theory]
+    [InlineData("", "", null)]
+    [InlineData("?since=5&epoch=x", "?since=5&epoch=x", null)]
+    [InlineData("?access_token=a.b.c", "?access_token=REDACTED", "a.b.c")]
+    [InlineData("?since=1&access_token=a.b.c&epoch=e", "?since=1&access_token=REDACTED&epoch=e", "a.b.c")]
+    [InlineData("?ACCESS_TOKEN=x%2By", "?access_token=REDACTED", "x+y")]
+    [InlineData("?access%5Ftoken=t", "?access_token=REDACTED", "t")]
+    [InlineData("?access_token=1&access_token=2", "?access_token=REDACTED&access_token=REDACTED", "1,2")]
+    [InlineData("?access_token", "?access_token=REDACTED", "")]
+    public void Redact_moves_every_access_token_value_out_of_the_query(string query, string expectedQuery, string? expectedToken)
+        => Assert.Equal((expectedQuery, expectedToken), CredentialRedaction.Redact(query));
+}
