@@ -60,7 +60,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Connection {ClientId} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, string clientId, Exception exception);
 
-    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "User {UserId} is at the cap of {Max} open connections: closing the new one with 4409")]
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "User {UserId} is at the cap of {Max} open connections: closing the new one with 4409")]
     public static partial void TooManyConnections(ILogger logger, string userId, int max);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Command {Command} from {UserId} failed with an unhandled exception")]
