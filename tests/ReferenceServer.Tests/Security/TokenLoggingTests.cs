@@ -90,6 +90,19 @@ public sealed partial class TokenLoggingTests
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health?access_token=" + plainQuery)).StatusCode);
             }
 
+            // A malformed request line with a token in it (Kestrel quotes such lines in its bad-request log).
+            const string badRequestLine = "garbage-request-line-token-13579";
+            secrets.Add(badRequestLine);
+            using (var tcp = new System.Net.Sockets.TcpClient())
+            {
+                await tcp.ConnectAsync(host.BaseUri.Host, host.BaseUri.Port);
+                var stream = tcp.GetStream();
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET /web?access_token={badRequestLine}\u0001 HTTP/1.1\r\nHost: x\r\n\r\n"));
+                var buffer = new byte[1024];
+                var read = await stream.ReadAsync(buffer);
+                Assert.StartsWith("HTTP/1.1 400", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+            }
+
             // Stopping waits for every request to finish, so every "Request finished" line is written.
             await host.StopAsync();
             var logs = host.Logs;
