@@ -44,6 +44,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = shortTimers ? "2000" : "300000";
         o.Settings["Switchboard:AllowedOrigins:0"] = AllowedOrigin;
         o.Settings["Switchboard:History:MaxPerStream"] = "50";
+        o.Settings["Switchboard:Limits:MaxConnectionsPerUser"] = "16"; // lim.connection-cap reaches it quickly
         o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.500";
     }
 

@@ -66,7 +66,7 @@ internal static class ChatSpecCases
 
         yield return Define("room.retention", Profiles.RoomsHistory, "Room history keeps the last history_max_per_stream messages",
             "With history_max_per_stream = N, after N + 3 messages JOIN_ROOM {since: 0} replays only the last N and answers recovered false.",
-            ["SB-ROOM-016", "SB-ROOM-014"], async ctx =>
+            ["SB-ROOM-016", "SB-ROOM-014", "SB-ROOM-012"], async ctx =>
             {
                 if (ctx.Options.HistoryMaxPerStream is not { } max || max > 200)
                 {
@@ -88,8 +88,17 @@ internal static class ChatSpecCases
                 var st = await bob.ExpectAsync(Wire.RoomState, f => f.Cid == cid);
                 ctx.RequireEqual(false, st.Bool("recovered"), "ROOM_STATE recovered", st.Text);
                 ctx.Require(st.Int("missed") >= max, $"at least {max} retained messages replayed", st.Text);
-                var first = await bob.ExpectAsync(Wire.RoomMessage);
-                ctx.Require(first.Int("room_seq") > 1, "the oldest messages were pruned", first.Text);
+
+                // SB-ROOM-012: the replay is the retained tail, consecutive, and reaches ROOM_STATE's seq (no silent loss).
+                var replayed = new List<long>();
+                for (var i = 0; i < st.Int("missed"); i++)
+                {
+                    replayed.Add((await bob.ExpectAsync(Wire.RoomMessage)).Int("room_seq") ?? -1);
+                }
+
+                ctx.Require(replayed[0] > 1, "the oldest messages were pruned", string.Join(",", replayed));
+                ctx.Require(replayed.Zip(replayed.Skip(1)).All(p => p.Second == p.First + 1), "the replay is consecutive", string.Join(",", replayed));
+                ctx.RequireEqual(st.Int("seq"), replayed[^1], "the last replayed room_seq = ROOM_STATE seq", string.Join(",", replayed));
             }, snapshot: SnapshotMode.None);
 
         yield return Define("dlv.retention", Profiles.Core, "A stream keeps the last history_max_per_stream events",

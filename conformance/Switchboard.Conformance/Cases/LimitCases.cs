@@ -244,6 +244,36 @@ internal static class LimitCases
                 ctx.RequireEqual(true, close.Bool("retryable"), "CLOSE retryable", close.Text);
             }, snapshot: SnapshotMode.None);
 
+        yield return Define("lim.connection-cap", Profiles.Core, "One connection beyond the per-user cap -> CLOSE 4409",
+            "alice opens connections until the server refuses one (probing at most 128): that one gets CLOSE 4409 \"too many connections\" (retryable) instead of CONNECT, her open connections keep working and bob still connects.",
+            ["SB-LIM-009", "SB-CLOSE-001"], async ctx =>
+            {
+                const int probe = 128;
+                var open = new List<WsSession>();
+                for (var i = 0; i < probe; i++)
+                {
+                    var s = await ctx.OpenAsync(new ConnectOptions { Token = ctx.TokenFor("alice"), Label = "alice" }, ctx.User("alice"));
+                    var first = await s.ExpectAsync(null, f => f.Event is Wire.Connect or Wire.Close, "CONNECT or CLOSE");
+                    if (first.Event == Wire.Connect)
+                    {
+                        open.Add(s);
+                        continue;
+                    }
+
+                    ctx.RequireEqual((long)CloseCodes.TooManyConnections, first.Int("code"), "CLOSE code beyond the cap", first.Text);
+                    ctx.RequireEqual("too many connections", first.Str("reason"), "CLOSE reason", first.Text);
+                    ctx.RequireEqual(true, first.Bool("retryable"), "CLOSE retryable", first.Text);
+                    await s.ExpectCloseAsync(CloseCodes.TooManyConnections);
+                    ctx.Require(open.Count > 0, "the cap allows at least one connection", $"refused the first connection");
+                    await open[^1].CallAsync(Wire.Echo, Obj(("data", "still here")), Wire.Echo);
+                    await ctx.ConnectAsync("bob");
+                    ctx.Note($"The cap was reached after {open.Count} connections.");
+                    return;
+                }
+
+                ctx.Informational($"No cap reached within {probe} connections of one user; SB-LIM-009 not exercised (the server's max_connections_per_user may be larger).");
+            }, snapshot: SnapshotMode.None);
+
         yield return Define("lim.slow-consumer", Profiles.Core, "A consumer that stops reading is closed with 4499 and recovers by resume",
             "While bob does not read, pushes to him overflow the server's send queue: the connection is closed (CLOSE 4499) and a resume with since recovers every durable event.",
             ["SB-LIM-004", "SB-LIM-005"], async ctx =>

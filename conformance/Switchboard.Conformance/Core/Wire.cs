@@ -130,6 +130,7 @@ public static class CloseCodes
     public const int Unauthorized = 4401;
     public const int Forbidden = 4403;
     public const int IdleTimeout = 4408;
+    public const int TooManyConnections = 4409;
     public const int MessageTooBig = 4413;
     public const int TokenExpired = 4419;
     public const int RateLimited = 4429;
@@ -139,7 +140,7 @@ public static class CloseCodes
     /// <summary>Registry value of <c>retryable</c> per close code (section 21 of PROTOCOL.md).</summary>
     public static readonly IReadOnlyDictionary<int, bool> Retryable = new Dictionary<int, bool>
     {
-        [1000] = false, [1007] = false, [4400] = false, [4401] = false, [4403] = false, [4408] = true, [4413] = false, [4419] = true,
+        [1000] = false, [1007] = false, [4400] = false, [4401] = false, [4403] = false, [4408] = true, [4409] = true, [4413] = false, [4419] = true,
         [4429] = true, [4499] = true, [4500] = true, [4503] = true,
     };
 }

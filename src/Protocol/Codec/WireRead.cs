@@ -138,11 +138,11 @@ internal static class WireRead
         || error.Fail(ErrorCode.InvalidField, $"Expected the value '{expected}'.");
 
     public static bool MinLength(string value, long min, ref ReadError error) =>
-        (value.Length >= 2 * min || (value.Length >= min && CodePoints(value) >= min)) // a code point is 1 or 2 UTF-16 units
+        TextLength.IsWithin(value, min, long.MaxValue)
         || error.Fail(ErrorCode.InvalidField, $"Must be at least {min.ToString(CultureInfo.InvariantCulture)} characters long.");
 
     public static bool MaxLength(string value, long max, ref ReadError error) =>
-        (value.Length <= max || CodePoints(value) <= max)
+        TextLength.IsWithin(value, 0, max)
         || error.Fail(ErrorCode.InvalidField, $"Must be at most {max.ToString(CultureInfo.InvariantCulture)} characters long.");
 
     public static bool Pattern(string value, Regex regex, string pattern, ref ReadError error) =>
@@ -199,20 +199,8 @@ internal static class WireRead
             ? $"Unknown value; expected one of: {allowed}."
             : $"Expected a string but found {Describe(reader.TokenType)}.");
 
-    /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count).</summary>
-    public static int CodePoints(string value)
-    {
-        var count = value.Length;
-        foreach (var c in value)
-        {
-            if (char.IsLowSurrogate(c))
-            {
-                count--;
-            }
-        }
-
-        return count;
-    }
+    /// <summary>Number of Unicode code points (what JSON Schema's minLength/maxLength count); see <see cref="TextLength"/>.</summary>
+    public static int CodePoints(string value) => TextLength.Count(value);
 
     public static string Describe(JsonTokenType token) => token switch
     {

@@ -24,6 +24,9 @@ public enum CloseCode
     /// <summary><c>IDLE_TIMEOUT</c> (4408, retryable): Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable.</summary>
     IdleTimeout = 4408,
 
+    /// <summary><c>TOO_MANY_CONNECTIONS</c> (4409, retryable): The user already has max_connections_per_user open connections (SB-LIM-009). Reconnect after backoff, once another connection of the user has closed.</summary>
+    TooManyConnections = 4409,
+
     /// <summary><c>MESSAGE_TOO_BIG</c> (4413, not retryable): A frame exceeded max_message_bytes.</summary>
     MessageTooBig = 4413,
 

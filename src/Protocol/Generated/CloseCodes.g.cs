@@ -17,6 +17,7 @@ public static class CloseCodes
         CloseCode.Unauthorized,
         CloseCode.Forbidden,
         CloseCode.IdleTimeout,
+        CloseCode.TooManyConnections,
         CloseCode.MessageTooBig,
         CloseCode.TokenExpired,
         CloseCode.RateLimited,
@@ -28,7 +29,7 @@ public static class CloseCodes
     /// <summary>Whether a client should reconnect (with backoff, and with a fresh token for <see cref="CloseCode.TokenExpired"/>-like codes) after the server closed with <paramref name="code"/>. Undefined codes are not retryable.</summary>
     public static bool IsRetryable(CloseCode code) => code switch
     {
-        CloseCode.IdleTimeout or CloseCode.TokenExpired or CloseCode.RateLimited or CloseCode.SlowConsumer or CloseCode.InternalError or CloseCode.ShuttingDown => true,
+        CloseCode.IdleTimeout or CloseCode.TooManyConnections or CloseCode.TokenExpired or CloseCode.RateLimited or CloseCode.SlowConsumer or CloseCode.InternalError or CloseCode.ShuttingDown => true,
         _ => false,
     };
 
@@ -41,6 +42,7 @@ public static class CloseCodes
         CloseCode.Unauthorized => "UNAUTHORIZED",
         CloseCode.Forbidden => "FORBIDDEN",
         CloseCode.IdleTimeout => "IDLE_TIMEOUT",
+        CloseCode.TooManyConnections => "TOO_MANY_CONNECTIONS",
         CloseCode.MessageTooBig => "MESSAGE_TOO_BIG",
         CloseCode.TokenExpired => "TOKEN_EXPIRED",
         CloseCode.RateLimited => "RATE_LIMITED",
@@ -59,6 +61,7 @@ public static class CloseCodes
         CloseCode.Unauthorized => "Token missing or invalid. Reconnect only with a new token.",
         CloseCode.Forbidden => "Namespace (or role) not allowed.",
         CloseCode.IdleTimeout => "Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable.",
+        CloseCode.TooManyConnections => "The user already has max_connections_per_user open connections (SB-LIM-009). Reconnect after backoff, once another connection of the user has closed.",
         CloseCode.MessageTooBig => "A frame exceeded max_message_bytes.",
         CloseCode.TokenExpired => "Token expired (handshake or during the connection). Reconnect with a refreshed token.",
         CloseCode.RateLimited => "Too many commands rejected by the rate limit. Reconnect after backoff.",

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Switchboard.Protocol;
+using Switchboard.Protocol.Codec;
 using Switchboard.ReferenceServer.Features;
 using Switchboard.ReferenceServer.Hosting;
 using Switchboard.ReferenceServer.Messaging;
@@ -82,7 +83,7 @@ internal static class BackendApi
     private static async Task<PushRequest> ReadPushAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var push = await ApiJson.ReadAsync(request, SwitchboardJsonContext.Default.PushRequest, cancellationToken).ConfigureAwait(false);
-        if (push.Topic.Length is < 1 or > MaxTopicLength)
+        if (!TextLength.IsWithin(push.Topic, 1, MaxTopicLength)) // code points (section 7), not UTF-16 units
         {
             throw new SwitchboardApiException(StatusCodes.Status400BadRequest, ErrorCode.InvalidField, "topic must be 1-128 characters.", "$.topic");
         }

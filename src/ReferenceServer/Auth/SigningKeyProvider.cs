@@ -92,11 +92,25 @@ public sealed class SigningKeyProvider
 /// <param name="Path">The absolute path.</param>
 public sealed record DataDirectory(string Path)
 {
-    /// <summary>Resolves <see cref="SwitchboardOptions.DataDirectory"/> against the content root and creates it.</summary>
-    public static DataDirectory Resolve(string configured, string contentRoot)
+    /// <summary>
+    /// Resolves <see cref="SwitchboardOptions.DataDirectory"/> against <paramref name="baseDirectory"/> (the current
+    /// directory, like any relative path given on a command line: <c>dotnet run --project src/ReferenceServer</c> runs
+    /// in the project folder, hence <c>src/ReferenceServer/data</c>) and creates it.
+    /// </summary>
+    public static DataDirectory Resolve(string configured, string baseDirectory)
     {
-        var full = System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(configured) ? configured : System.IO.Path.Combine(contentRoot, configured));
-        Directory.CreateDirectory(full);
+        var full = System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(configured) ? configured : System.IO.Path.Combine(baseDirectory, configured));
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(full);
+        }
+        else
+        {
+            // Data at rest: the database holds every message; only the server's user may list or open it. An existing
+            // directory keeps the mode its operator chose (it may be shared on purpose); the files inside are 0600.
+            Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         return new DataDirectory(full);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -103,9 +104,27 @@ public sealed partial class TokenService
             return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token is invalid (signature or format).");
         }
 
-        if (!jwt.TryGetPayloadValue<long>("exp", out var exp))
+        // SB-AUTH-004: exp (required) and nbf (optional) are NumericDates (RFC 7519 section 2): JSON numbers, read from the
+        // payload itself so that a string, a boolean or a value beyond the representable range is "token invalid",
+        // never a conversion that accepts "123" or throws (exp = 2^62 used to escape as HTTP 500).
+        using var payload = ParsePayload(jwt);
+        if (payload is null)
         {
-            return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token has no exp claim.");
+            return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's payload is not a JSON object.");
+        }
+
+        var (expState, exp) = ReadNumericDate(payload.RootElement, "exp");
+        if (expState != ClaimState.Valid)
+        {
+            return AccessTokenResult.Fail(ErrorCode.TokenInvalid, expState == ClaimState.Absent
+                ? "The access token has no exp claim."
+                : "The access token's exp claim is not a NumericDate in range.");
+        }
+
+        var (nbfState, nbf) = ReadNumericDate(payload.RootElement, "nbf");
+        if (nbfState == ClaimState.Invalid)
+        {
+            return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's nbf claim is not a NumericDate in range.");
         }
 
         var subject = jwt.TryGetPayloadValue<string>("sub", out var sub) ? sub : null;
@@ -121,14 +140,14 @@ public sealed partial class TokenService
         }
 
         var name = jwt.TryGetPayloadValue<string>("name", out var n) && !string.IsNullOrEmpty(n) ? n : subject;
-        if (!TryReadNamespaces(jwt, out var namespaces))
+        if (!TryReadNamespaces(payload.RootElement, out var namespaces))
         {
             return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token's ns claim must be an array of namespace names.");
         }
 
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(exp);
         var now = _time.GetUtcNow();
-        if (jwt.TryGetPayloadValue<long>("nbf", out var nbf) && DateTimeOffset.FromUnixTimeSeconds(nbf) > now + _skew)
+        if (nbfState == ClaimState.Valid && DateTimeOffset.FromUnixTimeSeconds(nbf) > now + _skew)
         {
             return AccessTokenResult.Fail(ErrorCode.TokenInvalid, "The access token is not valid yet (nbf).");
         }
@@ -147,40 +166,89 @@ public sealed partial class TokenService
     /// that list, where an empty array allows no namespace (SB-AUTH-009: <c>[]</c> is not "absent"); anything else
     /// is invalid. Read from the JSON itself because the claim list flattens arrays and an empty array leaves no claim.
     /// </summary>
-    private static bool TryReadNamespaces(JsonWebToken jwt, out List<string>? namespaces)
+    private static bool TryReadNamespaces(JsonElement payload, out List<string>? namespaces)
     {
         namespaces = null;
-        try
+        if (!payload.TryGetProperty("ns", out var ns))
         {
-            var payload = Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload);
-            using var doc = System.Text.Json.JsonDocument.Parse(payload);
-            if (!doc.RootElement.TryGetProperty("ns", out var ns))
-            {
-                return true;
-            }
+            return true;
+        }
 
-            if (ns.ValueKind != System.Text.Json.JsonValueKind.Array)
+        if (ns.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        namespaces = [];
+        foreach (var item in ns.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } name || !Namespaces.IsKnown(name))
             {
                 return false;
             }
 
-            namespaces = [];
-            foreach (var item in ns.EnumerateArray())
-            {
-                if (item.ValueKind != System.Text.Json.JsonValueKind.String || item.GetString() is not { } name || !Namespaces.IsKnown(name))
-                {
-                    return false;
-                }
+            namespaces.Add(name);
+        }
 
-                namespaces.Add(name);
+        return true;
+    }
+
+    /// <summary>The smallest NumericDate accepted: 0001-01-01T00:00:00Z, the start of <see cref="DateTimeOffset"/>'s range.</summary>
+    internal const long MinNumericDate = -62_135_596_800;
+
+    /// <summary>The largest NumericDate accepted: 9999-12-31T23:59:59Z, the end of <see cref="DateTimeOffset"/>'s range.</summary>
+    internal const long MaxNumericDate = 253_402_300_799;
+
+    private enum ClaimState
+    {
+        Absent,
+        Valid,
+        Invalid,
+    }
+
+    private static JsonDocument? ParsePayload(JsonWebToken jwt)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
             }
 
-            return true;
+            document.Dispose();
+            return null;
         }
-        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
         {
-            return false;
+            return null;
         }
+    }
+
+    /// <summary>
+    /// Reads a NumericDate claim: a JSON number (a fraction is allowed by RFC 7519 and dropped) from year 1 to year
+    /// 9999 (<see cref="MinNumericDate"/>..<see cref="MaxNumericDate"/> seconds since the epoch). Anything else
+    /// (a string, a boolean, 2^62) is invalid.
+    /// </summary>
+    private static (ClaimState State, long Seconds) ReadNumericDate(JsonElement payload, string claim)
+    {
+        if (!payload.TryGetProperty(claim, out var value))
+        {
+            return (ClaimState.Absent, 0);
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return (ClaimState.Invalid, 0);
+        }
+
+        if (value.TryGetInt64(out var seconds))
+        {
+            return seconds is >= MinNumericDate and <= MaxNumericDate ? (ClaimState.Valid, seconds) : (ClaimState.Invalid, 0);
+        }
+
+        var real = value.GetDouble();
+        return real is >= MinNumericDate and <= MaxNumericDate ? (ClaimState.Valid, (long)Math.Floor(real)) : (ClaimState.Invalid, 0);
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.@-]{1,64}$", RegexOptions.CultureInvariant)]

@@ -33,6 +33,7 @@ internal sealed class WebSocketGateway
     private readonly CommandDispatcher _dispatcher;
     private readonly IEnumerable<IConnectionLifecycleHandler> _lifecycle;
     private readonly ShutdownState _shutdown;
+    private readonly UserConnectionLimiter _perUser;
     private readonly ILogger<WebSocketGateway> _logger;
 
     public WebSocketGateway(
@@ -43,6 +44,7 @@ internal sealed class WebSocketGateway
         CommandDispatcher dispatcher,
         IEnumerable<IConnectionLifecycleHandler> lifecycle,
         ShutdownState shutdown,
+        UserConnectionLimiter perUser,
         ILogger<WebSocketGateway> logger,
         DeskDeadlines? deskDeadlines = null)
     {
@@ -53,6 +55,7 @@ internal sealed class WebSocketGateway
         _dispatcher = dispatcher;
         _lifecycle = lifecycle.ToArray();
         _shutdown = shutdown;
+        _perUser = perUser;
         _logger = logger;
         _deskDeadlines = deskDeadlines;
         _codecLimits = new CodecLimits { MaxMessageBytes = services.Options.Limits.MaxMessageBytes };
@@ -110,12 +113,10 @@ internal sealed class WebSocketGateway
             subprotocol = Subprotocol;
         }
 
-        // SB-AUTH-001: the Authorization header wins over the query parameter.
+        // SB-AUTH-001: the Authorization header wins over the query parameter (which CredentialRedaction moved out of
+        // the query string before anything could log it, SB-AUTH-020).
         var query = http.Request.Query;
-        var authorization = http.Request.Headers.Authorization.ToString();
-        var token = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : query["access_token"].ToString();
+        var token = RequestCredentials.GetToken(http);
 
         // SB-DLV-014: an invalid since is ignored. A since without epoch replays like an absent one (SB-DLV-007) but
         // is still a request the server cannot vouch for, so it reports recovered: false (SB-DLV-010).
@@ -153,6 +154,16 @@ internal sealed class WebSocketGateway
             Log.AuthFailed(_logger, http.Request.Path, (int)code, auth.Message ?? reason);
             connection.StartWriter();
             connection.StartClose(code, reason, discardQueued: false);
+            await connection.DrainAfterCloseAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // SB-LIM-009: one slot per open connection of the user, taken before anything is created for the connection.
+        if (!_perUser.TryAcquire(user.Id))
+        {
+            Log.TooManyConnections(_logger, user.Id, Options.Limits.MaxConnectionsPerUser);
+            connection.StartWriter();
+            connection.StartClose(CloseCode.TooManyConnections, CloseReasons.TooManyConnections, discardQueued: false);
             await connection.DrainAfterCloseAsync().ConfigureAwait(false);
             return;
         }
@@ -222,6 +233,7 @@ internal sealed class WebSocketGateway
         }
         finally
         {
+            _perUser.Release(user.Id);
             if (opened is not null)
             {
                 var closed = _registry.Remove(connection);
@@ -336,6 +348,7 @@ internal static class CloseReasons
     public const string SlowConsumer = "slow consumer";
     public const string ShuttingDown = "shutting down";
     public const string InternalError = "internal error";
+    public const string TooManyConnections = "too many connections";
     public const string Binary = "binary frames are not supported";
     public const string TooBig = "message too big";
 }

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Retention pruning failed")]
     public static partial void PruneFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Listening on {Address}, reachable from other machines, with an empty Switchboard:AllowedOrigins: WebSocket upgrades from any web origin are accepted. Set Switchboard:AllowedOrigins to your sites' origins (see README, Operating the reference server)")]
+    public static partial void OriginAllowListEmpty(ILogger logger, string address);
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Connection {ClientId} opened: user {UserId} ({Role}) in {Namespace}, replayed {Missed}")]
     public static partial void ConnectionOpened(ILogger logger, string clientId, string userId, string role, string @namespace, int missed);
 
@@ -56,6 +59,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "Connection {ClientId} failed unexpectedly")]
     public static partial void ConnectionFailed(ILogger logger, string clientId, Exception exception);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "User {UserId} is at the cap of {Max} open connections: closing the new one with 4409")]
+    public static partial void TooManyConnections(ILogger logger, string userId, int max);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Command {Command} from {UserId} failed with an unhandled exception")]
     public static partial void HandlerFailed(ILogger logger, string command, string userId, Exception exception);

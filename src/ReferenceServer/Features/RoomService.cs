@@ -41,10 +41,9 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
         using (await _locks.AcquireAsync(ns, room, cancellationToken).ConfigureAwait(false))
         {
             var info = await store.GetRoomAsync(ns, room, cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<StoredFrame> frames = since is { } s && s < info.LastSeq
-                ? await store.ReadRoomAsync(ns, room, s, _replayLimit, cancellationToken).ConfigureAwait(false)
-                : [];
-            var recovered = since is not { } from || (from <= info.LastSeq && from >= info.PrunedThrough);
+            var (frames, recovered) = since is { } from
+                ? await ReadReplayAsync(ns, room, from, info, cancellationToken).ConfigureAwait(false)
+                : ([], true);
             foreach (var frame in frames)
             {
                 SendReplay(connection, frame.Frame);
@@ -82,6 +81,32 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// SB-ROOM-012/014: the replay for JOIN_ROOM <c>since</c> = <paramref name="since"/> always ends at the room's last
+    /// <c>room_seq</c> (nothing between the replay and the live messages is skipped). Retention guarantees only the last
+    /// <c>History:MaxPerStream</c> messages (SB-DLV-011), so the replay starts at that floor (or at what pruning already
+    /// removed) whether or not the pruning job has run yet: the same join gets the same answer before and after pruning.
+    /// <c>recovered</c> is true only when every message after <paramref name="since"/> is in the replay.
+    /// </summary>
+    private async ValueTask<(IReadOnlyList<StoredFrame> Frames, bool Recovered)> ReadReplayAsync(string ns, string room, long since, RoomStreamInfo info, CancellationToken cancellationToken)
+    {
+        if (since > info.LastSeq)
+        {
+            return ([], false);
+        }
+
+        if (since == info.LastSeq)
+        {
+            return ([], true);
+        }
+
+        var floor = Math.Max(since, Math.Max(info.PrunedThrough, info.LastSeq - _replayLimit));
+        var frames = await store.ReadRoomAsync(ns, room, floor, (int)(info.LastSeq - floor), cancellationToken).ConfigureAwait(false);
+
+        // Counting what was read (not only the floor) keeps recovered truthful if a TTL prune removed rows meanwhile.
+        return (frames, floor == since && frames.Count == info.LastSeq - since);
     }
 
     public async ValueTask LeaveAsync(CommandContext context, string room, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ public static class SwitchboardServiceCollectionExtensions
 
         services.TryAddSingleton(sp => DataDirectory.Resolve(
             sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value.DataDirectory,
-            sp.GetRequiredService<IHostEnvironment>().ContentRootPath));
+            Directory.GetCurrentDirectory()));
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<TokenService>();
 
@@ -61,6 +61,7 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<CommandDispatcher>();
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<ShutdownState>();
+        services.TryAddSingleton<UserConnectionLimiter>();
         services.TryAddSingleton<WebSocketGateway>();
 
         services.TryAddSingleton<RoomService>();

@@ -7,11 +7,13 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Switchboard.ReferenceServer.Api;
 using Switchboard.ReferenceServer.Auth;
 using Switchboard.ReferenceServer.Connections;
 using Switchboard.ReferenceServer.Diagnostics;
 using Switchboard.ReferenceServer.Messaging;
+using Switchboard.ReferenceServer.Options;
 using Switchboard.ReferenceServer.Storage;
 
 namespace Switchboard.ReferenceServer.Hosting;
@@ -42,7 +44,10 @@ public static partial class SwitchboardServer
     public static WebApplicationBuilder CreateBuilder(string[] args, WebApplicationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args });
+        // The content root is the application's own folder, not the current directory: appsettings.json (copied next
+        // to the dll) is found however the server is started (`dotnet path/to/Switchboard.ReferenceServer.dll` from
+        // anywhere). Without it logging fell back to Information and the request log printed tokens.
+        var builder = WebApplication.CreateBuilder(options ?? new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey])
             && !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
@@ -59,6 +64,7 @@ public static partial class SwitchboardServer
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        CredentialRedaction.DecorateServer(builder.Services);
         var app = builder.Build();
         Map(app);
         return app;
@@ -89,7 +95,49 @@ public static partial class SwitchboardServer
             var db = app.Services.GetRequiredService<SqliteDatabase>();
             Log.DataDirectory(logger, app.Services.GetRequiredService<DataDirectory>().Path, db.FilePath);
             Log.SigningKeySource(logger, app.Services.GetRequiredService<SigningKeyProvider>().Source);
+            var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
+            if (options.AllowedOrigins.Count == 0 && addresses?.FirstOrDefault(a => !IsLoopbackAddress(a)) is { } exposed)
+            {
+                // An empty allow-list lets any web page open connections from its visitors' browsers: fine on loopback
+                // (development), a risk once the server is reachable from other machines (SB-HS-005).
+                Log.OriginAllowListEmpty(logger, exposed);
+            }
         });
+    }
+
+    /// <summary>
+    /// Whether a listen address (<c>http://127.0.0.1:8080</c>, <c>http://[::1]:80</c>, <c>http://localhost:5000</c>)
+    /// is reachable from this machine only. Wildcards (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>) and other
+    /// hosts are not.
+    /// </summary>
+    internal static bool IsLoopbackAddress(string address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var host = address;
+        var scheme = host.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            host = host[(scheme + 3)..];
+        }
+
+        var slash = host.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            host = host[..slash];
+        }
+
+        if (host.StartsWith('['))
+        {
+            var end = host.IndexOf(']', StringComparison.Ordinal);
+            host = end > 0 ? host[1..end] : host;
+        }
+        else if (host.LastIndexOf(':') is var colon and > 0)
+        {
+            host = host[..colon];
+        }
+
+        return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
     }
 
     /// <summary>Hook for feature modules (the service desk) to register services. Implemented in the module's folder.</summary>

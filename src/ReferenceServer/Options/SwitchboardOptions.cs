@@ -15,8 +15,8 @@ public sealed class SwitchboardOptions
 
     /// <summary>
     /// Directory for the SQLite database and the generated signing key. Relative paths are resolved against the
-    /// content root. Defaults to <c>data</c> (i.e. <c>./data</c> next to the content root). Also settable with
-    /// <c>--data-dir</c>.
+    /// current directory (<c>dotnet run --project src/ReferenceServer</c> runs in the project folder). Defaults to
+    /// <c>data</c> (i.e. <c>./data</c>). Also settable with <c>--data-dir</c>. Created with mode 0700 on Unix.
     /// </summary>
     [Required]
     public string DataDirectory { get; set; } = "data";
@@ -110,6 +110,13 @@ public sealed class LimitsOptions
     /// <summary>The window for <see cref="RateLimitAbuseFactor"/>. Defaults to 10 seconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan RateLimitAbuseWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Open connections per user (<c>sub</c>, both namespaces together); one more gets CLOSE 4409 (SB-LIM-009). The
+    /// rate limit is per connection, so this also bounds a user's total command rate. Defaults to 100.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerUser { get; set; } = 100;
 
     /// <summary>Max frames queued for sending per connection; overflow -> CLOSE 4499. Defaults to 4096.</summary>
     [Range(1, 10_000_000)]

@@ -20,6 +20,7 @@ public sealed class SqliteDatabase : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(filePath);
         FilePath = Path.GetFullPath(filePath);
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        RestrictFileModes(FilePath);
         ConnectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
@@ -36,6 +37,48 @@ public sealed class SqliteDatabase : IDisposable
         // amortizes the fsync over every append that arrived meanwhile.
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The mode of the database file and its <c>-wal</c> and <c>-shm</c> files on Unix: 0600.</summary>
+    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Makes the database readable by the server's user only. SQLite creates a new database file 0644 (minus umask)
+    /// and gives the <c>-wal</c> and <c>-shm</c> files the mode of the database file, so creating the (empty, which
+    /// SQLite treats as a new database) file ourselves with 0600 covers all three; files of an earlier run are
+    /// tightened to 0600.
+    /// </summary>
+    private static void RestrictFileModes(string filePath)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (!File.Exists(filePath))
+        {
+            try
+            {
+                using var created = new FileStream(filePath, new FileStreamOptions
+                {
+                    Mode = System.IO.FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = FileMode,
+                });
+            }
+            catch (IOException) when (File.Exists(filePath))
+            {
+                // Created meanwhile by another opener: tightened below.
+            }
+        }
+
+        foreach (var path in new[] { filePath, filePath + "-wal", filePath + "-shm" })
+        {
+            if (File.Exists(path) && File.GetUnixFileMode(path) != FileMode)
+            {
+                File.SetUnixFileMode(path, FileMode);
+            }
+        }
     }
 
     /// <summary>The absolute path of the database file.</summary>

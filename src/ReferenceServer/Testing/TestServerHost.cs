@@ -24,8 +24,11 @@ public sealed class TestServerOptions
     /// <summary>Time source (e.g. <c>FakeTimeProvider</c>); null (default) = <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; set; }
 
-    /// <summary>Listen port; 0 (default) = a free loopback port.</summary>
+    /// <summary>Listen port; 0 (default) = a free port.</summary>
     public int Port { get; set; }
+
+    /// <summary>Listen host; defaults to <c>127.0.0.1</c> (loopback). Clients always connect through 127.0.0.1.</summary>
+    public string ListenHost { get; set; } = "127.0.0.1";
 
     /// <summary>
     /// Configuration overrides (keys like <c>Switchboard:Limits:MaxMessageBytes</c>). Defaults shorten keepalive
@@ -120,7 +123,7 @@ public sealed class TestServerHost : IAsyncDisposable
             ContentRootPath = dataDirectory,
             EnvironmentName = "Testing",
         });
-        builder.WebHost.UseUrls($"http://127.0.0.1:{options.Port}");
+        builder.WebHost.UseUrls($"http://{options.ListenHost}:{options.Port}");
         var settings = new Dictionary<string, string?>(options.Settings, StringComparer.OrdinalIgnoreCase)
         {
             ["Switchboard:DataDirectory"] = dataDirectory,
@@ -128,6 +131,7 @@ public sealed class TestServerHost : IAsyncDisposable
         };
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         var host = new ListLoggerProvider { MinimumLevel = options.MinimumLogLevel };
         builder.Logging.AddProvider(host);
         if (options.TimeProvider is not null)
@@ -138,8 +142,9 @@ public sealed class TestServerHost : IAsyncDisposable
         options.ConfigureServices?.Invoke(builder.Services);
         var app = SwitchboardServer.Build(builder);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServerHost(app, options, dataDirectory, owns, new Uri(address.TrimEnd('/') + "/"), host);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var baseUri = new UriBuilder(address) { Host = "127.0.0.1", Path = "/" }.Uri;
+        return new TestServerHost(app, options, dataDirectory, owns, baseUri, host);
     }
 
     /// <summary>Mints a token with the server's key (lifetime default 1 hour; negative = already expired).</summary>

@@ -1,4 +1,5 @@
 using Switchboard.Protocol;
+using Switchboard.Protocol.Codec;
 using Switchboard.ReferenceServer.Features;
 using Switchboard.ReferenceServer.Messaging;
 using Switchboard.ReferenceServer.ServiceDesk.Domain;
@@ -128,7 +129,7 @@ internal sealed class ServiceDeskCommandHandler(ServiceDeskEngine engine, Protoc
                 break;
 
             case UpdateWorkOrderCommand update:
-                if (update.Comment is { Length: > MaxCommentLength })
+                if (update.Comment is not null && !TextLength.IsWithin(update.Comment, 0, MaxCommentLength))
                 {
                     await context.FailAsync(ErrorCode.InvalidField, $"comment must be at most {MaxCommentLength} characters.", "$.request.comment", cancellationToken).ConfigureAwait(false);
                     return;
@@ -168,19 +169,20 @@ internal sealed class ServiceDeskCommandHandler(ServiceDeskEngine engine, Protoc
     /// <summary>Checks SB-WO-006 lengths; <paramref name="error"/> carries the message and the JSON path.</summary>
     internal static bool ValidateWorkOrder(string? title, string? body, string? comment, out (string Message, string Path) error, string pathPrefix = "$.request.")
     {
-        if (title is not null && title.Length is < 1 or > MaxTitleLength)
+        // Lengths count code points (section 7), as the generated readers do: 200 emoji are a valid title.
+        if (title is not null && !TextLength.IsWithin(title, 1, MaxTitleLength))
         {
             error = ($"title must be 1-{MaxTitleLength} characters.", pathPrefix + "title");
             return false;
         }
 
-        if (body is { Length: > MaxBodyLength })
+        if (body is not null && !TextLength.IsWithin(body, 0, MaxBodyLength))
         {
             error = ($"body must be at most {MaxBodyLength} characters.", pathPrefix + "body");
             return false;
         }
 
-        if (comment is { Length: > MaxCommentLength })
+        if (comment is not null && !TextLength.IsWithin(comment, 0, MaxCommentLength))
         {
             error = ($"comment must be at most {MaxCommentLength} characters.", pathPrefix + "comment");
             return false;

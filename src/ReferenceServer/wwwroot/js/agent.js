@@ -120,6 +120,8 @@ var CloseCode = {
   FORBIDDEN: 4403,
   /** Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable. */
   IDLE_TIMEOUT: 4408,
+  /** The user already has max_connections_per_user open connections (SB-LIM-009). Reconnect after backoff, once another connection of the user has closed. */
+  TOO_MANY_CONNECTIONS: 4409,
   /** A frame exceeded max_message_bytes. */
   MESSAGE_TOO_BIG: 4413,
   /** Token expired (handshake or during the connection). Reconnect with a refreshed token. */
@@ -133,7 +135,7 @@ var CloseCode = {
   /** Server shutting down. Reconnect (another node / later). */
   SHUTTING_DOWN: 4503
 };
-var RetryableCloseCodes = /* @__PURE__ */ new Set([4408, 4419, 4429, 4499, 4500, 4503]);
+var RetryableCloseCodes = /* @__PURE__ */ new Set([4408, 4409, 4419, 4429, 4499, 4500, 4503]);
 
 // src/generated/metadata.ts
 var COMMANDS = {

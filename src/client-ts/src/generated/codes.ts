@@ -129,6 +129,8 @@ export const CloseCode = {
   FORBIDDEN: 4403,
   /** Not sent since 1.1.0 (a dead peer is dropped, SB-KA-003); clients treat it as retryable. */
   IDLE_TIMEOUT: 4408,
+  /** The user already has max_connections_per_user open connections (SB-LIM-009). Reconnect after backoff, once another connection of the user has closed. */
+  TOO_MANY_CONNECTIONS: 4409,
   /** A frame exceeded max_message_bytes. */
   MESSAGE_TOO_BIG: 4413,
   /** Token expired (handshake or during the connection). Reconnect with a refreshed token. */
@@ -146,4 +148,4 @@ export const CloseCode = {
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Whether the spec says a client should reconnect after this close code. */
-export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([4408, 4419, 4429, 4499, 4500, 4503]);
+export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([4408, 4409, 4419, 4429, 4499, 4500, 4503]);
