@@ -23,7 +23,8 @@ trap cleanup EXIT
 echo "-- pack"
 dotnet pack conformance/Switchboard.Conformance/Switchboard.Conformance.csproj -c Release -o "$work/packages" -v q --nologo | tail -1
 echo "-- install (tool path $work/tools)"
-dotnet tool install --tool-path "$work/tools" Switchboard.Conformance --add-source "$work/packages" | tail -1
+# A private package folder: a stale Switchboard.Conformance of the same version in the global cache is never used.
+NUGET_PACKAGES="$work/nuget" dotnet tool install --tool-path "$work/tools" Switchboard.Conformance --add-source "$work/packages" | tail -1
 tool="$work/tools/switchboard-conformance"
 
 echo "-- switchboard-conformance --help"
