@@ -97,6 +97,48 @@ public sealed class OptionsTests
     [Fact]
     public void Unknown_options_are_errors() =>
         Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["echo", "--conections", "5"]));
+
+    [Fact]
+    public void Options_bind_to_the_scenario()
+    {
+        var o = LoadOptions.Parse(["fanout", "--connections", "12", "--duration", "3s", "--publishers", "2", "--check", "--quiet"]);
+        Assert.Equal("fanout", o.Verb);
+        Assert.Equal(12, o.Connections);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.Duration);
+        Assert.Equal(2, o.Publishers);
+        Assert.True(o.Check && o.Quiet);
+        Assert.Equal(new Uri("ws://127.0.0.1:8080"), o.Url);
+    }
+
+    /// <summary>Usage errors exit 2 with a message naming the problem; --help exits 0 (the real executable).</summary>
+    [Theory]
+    [InlineData("echo --conections 5", 2, "--conections")]
+    [InlineData("echo --connections abc", 2, "--connections")]
+    [InlineData("echo --connections 0", 2, "--connections")]
+    [InlineData("echo --duration soon", 2, "--duration")]
+    [InlineData("echo --target nginx", 2, "nginx")]
+    [InlineData("warp", 2, "warp")]
+    [InlineData("", 2, "command")]
+    [InlineData("report", 2, "--in")]
+    [InlineData("--help", 0, "echo")]
+    [InlineData("echo --help", 0, "--connections")]
+    public async Task Exit_codes_of_the_executable(string args, int exit, string mentioned)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Switchboard.LoadTest.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(exit, process.ExitCode);
+        Assert.Contains(mentioned, stderr + await stdout, StringComparison.Ordinal);
+    }
 }
 
 public sealed class WireTests

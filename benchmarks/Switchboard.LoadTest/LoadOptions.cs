@@ -81,96 +81,61 @@ internal sealed class LoadOptions
     /// <summary>Gets a value indicating whether the live progress line is suppressed.</summary>
     public bool Quiet { get; private init; }
 
-    /// <summary>Parses the command line.</summary>
+    /// <summary>Parses the command line (see <see cref="LoadCli"/>); a usage error throws <see cref="ArgumentException"/>.</summary>
     /// <param name="args">Arguments.</param>
     /// <returns>The options.</returns>
     public static LoadOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0].StartsWith('-'))
+        var cli = new LoadCli();
+        var result = cli.Root.Parse(args);
+        if (result.Errors.Count > 0)
         {
-            throw new ArgumentException("missing verb");
+            throw new ArgumentException(string.Join(Environment.NewLine, result.Errors.Select(e => e.Message)));
         }
 
-        string? url = null, target = null, key = null, keyFile = null, json = null, targets = null, heapUrl = null, heapField = null, input = null, output = null, label = null;
-        int? connections = null, inflight = null, publishers = null, size = null, rooms = null, count = null, pid = null, concurrency = null;
-        TimeSpan? duration = null, warmup = null;
-        long? maxOps = null;
-        bool check = false, smoke = false, quiet = false;
-        for (var i = 1; i < args.Length; i++)
-        {
-            var name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
-            switch (name)
-            {
-                case "--url": url = Value(); break;
-                case "--target": target = Value(); break;
-                case "--signing-key": key = Value(); break;
-                case "--signing-key-file": keyFile = Value(); break;
-                case "--connections": connections = Int(Value(), name); break;
-                case "--duration": duration = ParseDuration(Value()); break;
-                case "--warmup": warmup = ParseDuration(Value()); break;
-                case "--inflight": inflight = Int(Value(), name); break;
-                case "--publishers": publishers = Int(Value(), name); break;
-                case "--size": size = Int(Value(), name); break;
-                case "--rooms": rooms = Int(Value(), name); break;
-                case "--count": count = Int(Value(), name); break;
-                case "--concurrency": concurrency = Int(Value(), name); break;
-                case "--server-pid": pid = Int(Value(), name); break;
-                case "--heap-url": heapUrl = Value(); break;
-                case "--heap-field": heapField = Value(); break;
-                case "--json": json = Value(); break;
-                case "--targets": targets = Value(); break;
-                case "--max-ops": maxOps = long.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--in": input = Value(); break;
-                case "--out": output = Value(); break;
-                case "--label": label = Value(); break;
-                case "--check": check = true; break;
-                case "--smoke": smoke = true; break;
-                case "--quiet": quiet = true; break;
-                default: throw new ArgumentException($"unknown option {name}");
-            }
-        }
+        return cli.Bind(result);
+    }
 
-        if (keyFile is not null)
+    /// <summary>Builds the options from a parse result without errors.</summary>
+    /// <param name="cli">The command definitions.</param>
+    /// <param name="r">The parse result.</param>
+    /// <returns>The options.</returns>
+    internal static LoadOptions From(LoadCli cli, System.CommandLine.ParseResult r)
+    {
+        var key = r.GetValue(cli.SigningKey);
+        if (r.GetValue(cli.SigningKeyFile) is { } keyFile)
         {
-            key = File.ReadAllText(keyFile).Trim();
+            key = File.ReadAllText(keyFile.FullName).Trim();
         }
 
         key ??= Environment.GetEnvironmentVariable("SWITCHBOARD_SIGNING_KEY");
-        var uri = new Uri(url ?? "ws://127.0.0.1:8080");
-        EnsureLoopback(uri);
-        if (heapUrl is not null)
-        {
-            EnsureLoopback(new Uri(heapUrl));
-        }
-
         return new LoadOptions
         {
-            Verb = args[0],
-            Url = uri,
-            Target = target ?? "switchboard",
+            Verb = r.CommandResult.Command.Name,
+            Url = r.GetValue(cli.Url)!,
+            Target = r.GetValue(cli.Target)!,
             SigningKey = string.IsNullOrEmpty(key) ? null : key,
-            Connections = connections,
-            Duration = duration,
-            Warmup = warmup,
-            InFlight = inflight,
-            Publishers = publishers,
-            Size = size,
-            Rooms = rooms,
-            Count = count,
-            Concurrency = concurrency ?? 64,
-            ServerPid = pid,
-            HeapUrl = heapUrl is null ? null : new Uri(heapUrl),
-            HeapField = heapField ?? "heap_bytes",
-            JsonPath = json,
-            Check = check,
-            TargetsPath = targets,
-            Smoke = smoke,
-            Quiet = quiet,
-            MaxOperations = maxOps ?? 200_000_000,
-            InputDirectory = input,
-            OutputPrefix = output,
-            Label = label,
+            Connections = r.GetValue(cli.Connections),
+            Duration = r.GetValue(cli.Duration),
+            Warmup = r.GetValue(cli.Warmup),
+            InFlight = r.GetValue(cli.InFlight),
+            Publishers = r.GetValue(cli.Publishers),
+            Size = r.GetValue(cli.Size),
+            Rooms = r.GetValue(cli.Rooms),
+            Count = r.GetValue(cli.Count),
+            Concurrency = r.GetValue(cli.Concurrency) ?? 64,
+            ServerPid = r.GetValue(cli.ServerPid),
+            HeapUrl = r.GetValue(cli.HeapUrl),
+            HeapField = r.GetValue(cli.HeapField)!,
+            JsonPath = r.GetValue(cli.Json),
+            Check = r.GetValue(cli.Check) || r.GetValue(cli.ReportCheck),
+            TargetsPath = r.GetValue(cli.Targets) ?? r.GetValue(cli.ReportTargets),
+            Smoke = r.GetValue(cli.Smoke),
+            Quiet = r.GetValue(cli.Quiet),
+            MaxOperations = r.GetValue(cli.MaxOps) ?? 200_000_000,
+            InputDirectory = r.GetValue(cli.In),
+            OutputPrefix = r.GetValue(cli.Out),
+            Label = r.GetValue(cli.Label),
         };
     }
 
@@ -211,6 +176,4 @@ internal sealed class LoadOptions
         }
     }
 
-    private static int Int(string value, string name) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer");
 }

@@ -1,32 +1,29 @@
+using System.CommandLine;
 using System.Text.Json;
 using Switchboard.LoadTest;
 using Switchboard.LoadTest.Scenarios;
 using Switchboard.LoadTest.Wire;
 
-const string Usage = """
-    Switchboard.LoadTest <scenario> [options]     scenarios: echo | fanout | private | idle | connrate
-    Switchboard.LoadTest report --in <dir> [--out <prefix>] [--check] [--targets <file>]
-
-      --url ws://127.0.0.1:8080   server (loopback only)
-      --target switchboard|ws|socketio|signalr|kestrel
-      --signing-key <key> | --signing-key-file <path>   (switchboard; or env SWITCHBOARD_SIGNING_KEY)
-      --connections N  --duration 10s  --warmup 2s  --inflight K (per connection; fanout: total)  --publishers P  --size BYTES
-      --rooms R  --count C  --concurrency 64  --max-ops N
-      --server-pid PID  --heap-url http://127.0.0.1:PORT/stats  --heap-field heap_bytes   (idle)
-      --json out.json  --label text  --check  --targets spec/asyncapi.yaml  --smoke  --quiet
-    """;
-
-LoadOptions options;
-try
+var cli = new LoadCli();
+var parsed = cli.Root.Parse(args);
+if (parsed.Errors.Count > 0)
 {
-    options = LoadOptions.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    await Console.Error.WriteLineAsync($"{ex.Message}\n\n{Usage}").ConfigureAwait(false);
-    return 2;
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+    }
+
+    await Console.Error.WriteLineAsync("Run 'Switchboard.LoadTest --help' (or '<scenario> --help') for the options.").ConfigureAwait(false);
+    return LoadCli.UsageError;
 }
 
+if (parsed.CommandResult.Command is RootCommand || parsed.Action is System.CommandLine.Help.HelpAction)
+{
+    // --help (or no verb, which the parser reports as an error above): System.CommandLine prints the help.
+    return await parsed.InvokeAsync().ConfigureAwait(false);
+}
+
+var options = cli.Bind(parsed);
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -77,6 +74,6 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\n\n{Usage}").ConfigureAwait(false);
-    return 2;
+    await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+    return LoadCli.UsageError;
 }

@@ -19,6 +19,7 @@ public sealed class ConformanceCaseTests(ReferenceServerFixture fixture, ITestOu
             // Whether 40 MiB overflow the server's 8 MiB send queue depends on the kernel's socket-buffer autotuning
             // on loopback; when it does not, the case reports INFORMATIONAL instead of guessing.
             ["lim.slow-consumer"] = (Verdict.Informational, "overflow depends on loopback socket buffer sizes"),
+            ["lim.slow-consumer-echo"] = (Verdict.Informational, "overflow depends on loopback socket buffer sizes"),
 
             // Kestrel speaks HTTP/2 on a cleartext port only when the endpoint is HTTP/2-only (prior knowledge; no ALPN
             // without TLS), and the fixture's one port must speak HTTP/1.1 for every other case. The reference server's
@@ -93,6 +94,10 @@ internal static class CaseRun
         {
             Assert.True(result.Verdict == Verdict.Ok, $"{caseId}: {ReportWriter.Name(result.Verdict)} — expected: {result.Expectation} — received: {result.Received}");
         }
+
+        // Capability ties: the case requires exactly what its ids and what it did (commands, API calls) need.
+        var ties = Spec.RequirementCapabilities.Check(@case, result.Usage);
+        Assert.True(ties.Count == 0, string.Join(Environment.NewLine, ties));
 
         if (@case.Snapshot == SnapshotMode.Ordered)
         {

@@ -36,8 +36,24 @@ public static class FaultNames
     public const string IgnoreRateLimit = nameof(IgnoreRateLimit);
 
     /// <summary>All faults.</summary>
+    /// <summary>ECHO replies carry a cid the client never sent (the suite must fail on arrival, not after a timeout).</summary>
+    public const string EchoWrongCid = nameof(EchoWrongCid);
+
+    /// <summary>ECHO replies carry no cid.</summary>
+    public const string EchoWithoutCid = nameof(EchoWithoutCid);
+
+    /// <summary>PRIVATE_MESSAGE payloads list <c>namespace</c> before <c>to</c> (schema order violated, SB-ENV-002).</summary>
+    public const string PayloadOrderSwapped = nameof(PayloadOrderSwapped);
+
+    /// <summary>SEND_MESSAGE_SUCCESS <c>at</c> loses its milliseconds (SB-ENV-016).</summary>
+    public const string TimestampWithoutMillis = nameof(TimestampWithoutMillis);
+
+    /// <summary>ROOM_STATE <c>members</c> entries get <c>"name":null</c> (SB-ENV-002: no null).</summary>
+    public const string NullProperty = nameof(NullProperty);
+
     public static IReadOnlyList<string> All { get; } =
-        [PrivateMessageToWrongUser, GroupMessageAcrossNamespaces, AcceptExpiredToken, DoubleGrabWin, ResumeDuplicate, ResumeDrop, MisspellEnvelopeField, IgnoreRateLimit];
+        [PrivateMessageToWrongUser, GroupMessageAcrossNamespaces, AcceptExpiredToken, DoubleGrabWin, ResumeDuplicate, ResumeDrop, MisspellEnvelopeField, IgnoreRateLimit,
+         EchoWrongCid, EchoWithoutCid, PayloadOrderSwapped, TimestampWithoutMillis, NullProperty];
 }
 
 /// <summary>
@@ -153,12 +169,68 @@ internal sealed class ConformanceFaultInjector : IFaultInjector
             return ValueTask.FromResult(false);
         }
 
+        if ((_faults.Contains(FaultNames.EchoWrongCid) || _faults.Contains(FaultNames.EchoWithoutCid)) && ev == "ECHO" && env["cid"] is JsonValue echoCid && !echoCid.GetValue<string>().EndsWith("-wrong", StringComparison.Ordinal))
+        {
+            if (_faults.Contains(FaultNames.EchoWrongCid))
+            {
+                env["cid"] = echoCid.GetValue<string>() + "-wrong";
+            }
+            else
+            {
+                env.Remove("cid");
+            }
+
+            return Replace(connection, env);
+        }
+
+        if (_faults.Contains(FaultNames.PayloadOrderSwapped) && ev == "PRIVATE_MESSAGE" && response?["to"] is { } toNode && response["namespace"] is not null
+            && response.Select(p => p.Key).ToList() is var keys && keys.IndexOf("to") < keys.IndexOf("namespace"))
+        {
+            var to = toNode.DeepClone();
+            response.Remove("to");
+            var reordered = new JsonObject();
+            foreach (var (k, v) in response)
+            {
+                reordered[k] = v?.DeepClone();
+                if (k == "namespace")
+                {
+                    reordered["to"] = to;
+                }
+            }
+
+            env["response"] = reordered;
+            return Replace(connection, env);
+        }
+
+        // Rewritten frames pass through this seam again when re-sent: each rewrite below is idempotent.
+        if (_faults.Contains(FaultNames.TimestampWithoutMillis) && ev == "SEND_MESSAGE_SUCCESS" && (string?)response?["at"] is { Length: 24 } at)
+        {
+            response!["at"] = at[..19] + "Z";
+            return Replace(connection, env);
+        }
+
+        if (_faults.Contains(FaultNames.NullProperty) && ev == "ROOM_STATE" && response?["members"] is JsonArray members && members.OfType<JsonObject>().Any(m => m["name"] is not null))
+        {
+            foreach (var m in members.OfType<JsonObject>())
+            {
+                m["name"] = null;
+            }
+
+            return Replace(connection, env);
+        }
+
         if (_faults.Contains(FaultNames.IgnoreRateLimit) && ((ev == "ERROR" && (int?)response?["code"] == 5001) || (ev == "CLOSE" && (int?)response?["code"] == 4429)))
         {
             return ValueTask.FromResult(false);
         }
 
         return ValueTask.FromResult(true);
+    }
+
+    private static ValueTask<bool> Replace(IConnection connection, JsonObject env)
+    {
+        connection.TrySend(Encoding.UTF8.GetBytes(env.ToJsonString()));
+        return ValueTask.FromResult(false);
     }
 
     private static JsonNode? Parse(ReadOnlySpan<byte> utf8)

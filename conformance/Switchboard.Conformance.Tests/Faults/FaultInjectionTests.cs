@@ -26,7 +26,46 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         { FaultNames.ResumeDrop, ["dlv.resume-no-loss-no-dup", "dlv.offline-delivery"] },
         { FaultNames.MisspellEnvelopeField, ["echo.roundtrip", "env.reply-carries-cid"] },
         { FaultNames.IgnoreRateLimit, ["lim.rate-limited", "lim.flood-close"] },
+        { FaultNames.EchoWrongCid, ["echo.roundtrip"] },
+        { FaultNames.EchoWithoutCid, ["echo.roundtrip"] },
+        { FaultNames.PayloadOrderSwapped, ["chat.private-all-connections"] },
+        { FaultNames.TimestampWithoutMillis, ["chat.group-exclude-self"] },
+        { FaultNames.NullProperty, ["room.leave"] },
     };
+
+    /// <summary>
+    /// A reply with a wrong or missing cid fails the case when it arrives: with a 10-minute expectation timeout the
+    /// case still ends FAILED with the offending frame (a timeout would hang the test instead).
+    /// </summary>
+    [Theory(Timeout = 120_000)]
+    [InlineData(FaultNames.EchoWrongCid, "never sent")]
+    [InlineData(FaultNames.EchoWithoutCid, "without cid")]
+    public async Task Wrong_or_missing_cid_fails_on_arrival(string fault, string problem)
+    {
+        await using var server = await StartFaultyServerAsync(fault);
+        var options = ReferenceServerFixture.OptionsFor(server);
+        using var runner = new ConformanceRunner(new ConformanceOptions
+        {
+            WebSocketUrl = options.WebSocketUrl,
+            BackendUrl = options.BackendUrl,
+            SigningKey = options.SigningKey,
+            ExpectTimeout = TimeSpan.FromMinutes(10),
+            MaxDerivedWait = TimeSpan.FromSeconds(5),
+        });
+        var info = await runner.ProbeAsync();
+        var result = await runner.RunAsync(CaseCatalog.Get("echo.roundtrip"), info);
+        output.WriteLine($"{ReportWriter.Name(result.Verdict)} {result.Expectation} | {result.Received}");
+        Assert.Equal(Verdict.Failed, result.Verdict);
+        Assert.Contains(problem, result.Received, StringComparison.Ordinal);
+        Assert.DoesNotContain("within", result.Expectation ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    private static Task<TestServerHost> StartFaultyServerAsync(string fault) => TestServerHost.StartAsync(o =>
+    {
+        ReferenceServerFixture.Configure(o, shortTimers: false);
+        o.Settings["Switchboard:Faults:" + fault] = "true";
+        o.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<IFaultInjector, ConformanceFaultInjector>());
+    });
 
     /// <summary>The fault is caught: at least one of its cases is FAILED.</summary>
     [Theory]

@@ -72,7 +72,7 @@ internal static class ApiCases
                 var p = await alice.ExpectAsync(Wire.Push);
                 ctx.Require(p.Seq is null, "room PUSH is live (no seq)", p.Text);
                 await carol.ExpectNoEventAsync(Wire.Push);
-            }, capability: Capabilities.BackendApi);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("api.push-namespace", Profiles.BackendApi, "Push to a namespace reaches its connections only",
             "POST /namespaces/{ns}/push answers 202 and every connection of the namespace gets PUSH; the other namespace gets nothing.",
@@ -142,7 +142,7 @@ internal static class ApiCases
                 RequireStatus(ctx, list, HttpStatusCode.OK, "list work orders");
                 ctx.Require(list.Text.Contains(id!, StringComparison.Ordinal), "the list contains the work order", list.Text);
                 RequireProblem(ctx, await ctx.HttpAsync(HttpMethod.Get, $"/api/v1/work-orders/nope-{ctx.Nonce}"), HttpStatusCode.NotFound, Err.WorkOrderNotFound, "unknown work order");
-            }, capability: Capabilities.BackendApi);
+            });
 
         yield return Define("api.conversations-and-stats", Profiles.BackendApi, "Conversation list and day-access statistics",
             "GET /conversations?state=waiting lists a waiting conversation; after a grab GET /stats/day-access lists the agent with count 1.",
@@ -161,6 +161,6 @@ internal static class ApiCases
                 RequireStatus(ctx, stats, HttpStatusCode.OK, "day-access statistics");
                 var mine = (stats.Body?["agents"] as JsonArray)?.FirstOrDefault(a => Jq.Str(a, "agent.id") == ctx.User("agent"));
                 ctx.Require(mine is not null && Jq.Int(mine, "count") == 1, "the agent is listed with count 1", stats.Text);
-            }, capability: Capabilities.ServiceDesk);
+            }, uses: [Capabilities.ServiceDesk]);
     }
 }

@@ -15,17 +15,46 @@ public static class CaseCatalog
         All.FirstOrDefault(c => c.Id == id) ?? throw new KeyNotFoundException($"No conformance case '{id}'.");
 
     /// <summary>Cases whose id matches a glob (<c>*</c>, <c>?</c>) or equals it, optionally within a profile.</summary>
-    public static IReadOnlyList<ConformanceCase> Select(string? pattern, string? profile)
+    public static IReadOnlyList<ConformanceCase> Select(string? pattern, string? profile) =>
+        Select(string.IsNullOrEmpty(pattern) ? [] : [pattern], profile is null ? [] : [profile], []).Selected;
+
+    /// <summary>
+    /// Selects cases: matching any of <paramref name="patterns"/> (all when empty), in any of
+    /// <paramref name="profiles"/> (all when empty) and matching none of <paramref name="skip"/>. Also returns each
+    /// case left out with the reason (for the not-exercised list).
+    /// </summary>
+    public static (IReadOnlyList<ConformanceCase> Selected, IReadOnlyDictionary<string, string> LeftOut) Select(
+        IReadOnlyList<string> patterns, IReadOnlyList<string> profiles, IReadOnlyList<string> skip)
     {
-        System.Text.RegularExpressions.Regex? re = null;
-        if (!string.IsNullOrEmpty(pattern))
+        var include = patterns.Select(Glob).ToList();
+        var exclude = skip.Select(p => (Pattern: p, Regex: Glob(p))).ToList();
+        var selected = new List<ConformanceCase>();
+        var leftOut = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in All)
         {
-            var p = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
-            re = new System.Text.RegularExpressions.Regex(p, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            if (include.Count > 0 && !include.Any(r => r.IsMatch(c.Id)))
+            {
+                leftOut[c.Id] = $"not selected (--case {string.Join(" --case ", patterns)})";
+            }
+            else if (profiles.Count > 0 && !profiles.Contains(c.Profile))
+            {
+                leftOut[c.Id] = $"not selected (--profile {string.Join(" --profile ", profiles)})";
+            }
+            else if (exclude.FirstOrDefault(x => x.Regex.IsMatch(c.Id)) is { Regex: not null } hit)
+            {
+                leftOut[c.Id] = $"skipped (--skip '{hit.Pattern}')";
+            }
+            else
+            {
+                selected.Add(c);
+            }
         }
 
-        return [.. All.Where(c => (re is null || re.IsMatch(c.Id)) && (profile is null || c.Profile == profile))];
+        return (selected, leftOut);
     }
+
+    private static System.Text.RegularExpressions.Regex Glob(string pattern) =>
+        new("^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static IReadOnlyList<ConformanceCase> Build()
     {

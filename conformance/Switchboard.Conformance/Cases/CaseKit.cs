@@ -9,7 +9,10 @@ namespace Switchboard.Conformance.Cases;
 /// <summary>Shared building blocks for case definitions.</summary>
 internal static partial class CaseKit
 {
-    /// <summary>Defines a case; the capability defaults to the profile (none for <c>core</c>).</summary>
+    /// <summary>
+    /// Defines a case. The capabilities it needs follow from its requirement ids; <paramref name="uses"/> adds the
+    /// capabilities of features it only uses to observe them.
+    /// </summary>
     public static ConformanceCase Define(
         string id,
         string profile,
@@ -19,7 +22,7 @@ internal static partial class CaseKit
         Func<CaseContext, Task> body,
         RequirementLevel level = RequirementLevel.Must,
         SnapshotMode snapshot = SnapshotMode.Ordered,
-        string? capability = "")
+        string[]? uses = null)
         => new()
         {
             Id = id,
@@ -30,7 +33,9 @@ internal static partial class CaseKit
             Body = body,
             Level = level,
             Snapshot = snapshot,
-            Capability = capability == string.Empty ? (profile == Profiles.Core ? null : profile) : capability,
+            // A non-core profile whose ids are all core (ns.group-isolated: SB-NS-002 observed with group messages)
+            // uses the profile's feature; the tests check after each run that it really does.
+            Uses = uses ?? (profile != Profiles.Core && !Spec.RequirementCapabilities.ForRequirements(requirements).Contains(profile) ? [profile] : []),
         };
 
     /// <summary>Builds a JSON object from pairs.</summary>

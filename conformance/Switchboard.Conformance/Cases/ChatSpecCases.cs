@@ -9,7 +9,7 @@ internal static class ChatSpecCases
 {
     public static IEnumerable<ConformanceCase> All()
     {
-        yield return Define("room.rejoin", Profiles.RoomsHistory, "JOIN_ROOM again answers ROOM_STATE without ROOM_ENTER",
+        yield return Define("room.rejoin", Profiles.Chat, "JOIN_ROOM again answers ROOM_STATE without ROOM_ENTER",
             "A member connection joining the same room again gets ROOM_STATE and nobody gets a second ROOM_ENTER.",
             ["SB-ROOM-004"], async ctx =>
             {
@@ -35,7 +35,7 @@ internal static class ChatSpecCases
                 ctx.RequireEqual(0L, st.Int("missed"), "ROOM_STATE missed", st.Text);
             });
 
-        yield return Define("room.invalid-name-all-commands", Profiles.RoomsHistory, "Invalid room names on every room command",
+        yield return Define("room.invalid-name-all-commands", Profiles.Chat, "Invalid room names on every room command",
             "LEAVE_ROOM and SEND_ROOM_MESSAGE with an invalid room get 3003 (path $.request.room) in their error event; a non-string room gets 1005.",
             ["SB-ROOM-001", "SB-CODEC-006"], async ctx =>
             {
@@ -49,8 +49,8 @@ internal static class ChatSpecCases
                 await alice.ExpectErrorAsync(Err.InvalidField, cid);
             });
 
-        yield return Define("room.per-namespace", Profiles.RoomsHistory, "The same room name is a different room per namespace",
-            "lobby in /web and lobby in /app share neither members nor messages nor history.",
+        yield return Define("room.per-namespace", Profiles.Chat, "The same room name is a different room per namespace",
+            "lobby in /web and lobby in /app share neither members nor messages (the /app room's last room_seq is 0).",
             ["SB-NS-004", "SB-NS-002"], async ctx =>
             {
                 var room = ctx.Room("lobby");
@@ -58,7 +58,7 @@ internal static class ChatSpecCases
                 var app = await ctx.ConnectAsync("bob", ns: "app");
                 await web.CallAsync(Wire.JoinRoom, Obj(("room", room)), Wire.RoomState);
                 await web.CallAsync(Wire.SendRoomMessage, Obj(("room", room), ("data", "web only")), Wire.SendMessageSuccess);
-                var st = await app.CallAsync(Wire.JoinRoom, Obj(("room", room), ("since", 0)), Wire.RoomState);
+                var st = await app.CallAsync(Wire.JoinRoom, Obj(("room", room)), Wire.RoomState);
                 ctx.Require(st.R("members") is JsonArray { Count: 1 }, "the /app room has only bob", st.Text);
                 ctx.RequireEqual(0L, st.Int("seq"), "the /app room has no messages", st.Text);
                 await web.ExpectNoEventAsync(Wire.RoomEnter, f => f.Str("user.id") == ctx.User("bob"));
@@ -126,7 +126,7 @@ internal static class ChatSpecCases
                 ctx.Require(back.Connect.Int("missed") >= max, $"at least {max} retained events replayed", back.Connect.Text);
                 var first = await back.ExpectAsync(Wire.PrivateMessage);
                 ctx.Require(first.Seq > 1, "the oldest events were pruned", first.Text);
-            }, capability: Capabilities.Chat, snapshot: SnapshotMode.None);
+            }, uses: [Capabilities.Chat], snapshot: SnapshotMode.None);
 
         yield return Define("pres.unsubscribe", Profiles.Presence, "subscribe: false unsubscribes",
             "After GET_ONLINE_LIST {subscribe: true} then {subscribe: false}, no ONLINE arrives for new users.",

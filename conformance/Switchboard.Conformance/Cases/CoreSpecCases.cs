@@ -85,7 +85,7 @@ internal static class CoreSpecCases
                 await alice.ExpectNoEventAsync(Wire.Online, f => f.Str("user.id") == ctx.User("bob"));
                 var cid = await alice.SendCommandAsync(Wire.SendPrivateMessage, Obj(("to", ctx.User("bob")), ("data", "hi")));
                 await alice.ExpectErrorAsync(Err.RecipientUnknown, cid, Wire.SendMessageError);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat, Capabilities.Presence]);
 
         yield return Define("auth.identity-fixed", Profiles.Core, "REFRESH_TOKEN does not change the identity",
             "After REFRESH_TOKEN with a token carrying another name and role, messages still show the original name and role.",
@@ -97,7 +97,7 @@ internal static class CoreSpecCases
                 var m = await alice.ExpectAsync(Wire.GroupMessage, f => f.Str("data") == "who am i");
                 ctx.RequireEqual(ctx.User("alice"), m.Str("user.name"), "user.name after refresh", m.Text);
                 ctx.RequireEqual("user", m.Str("user.role"), "user.role after refresh", m.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("env.absent-request", Profiles.Core, "An absent request is treated as {}",
             "ECHO without request is answered like ECHO with {}: ERROR 1004 $.request.data.",
@@ -117,7 +117,7 @@ internal static class CoreSpecCases
                 await s.SendTextAsync("{\"command\":\"SEND_GROUP_MESSAGE\",\"cid\":\"n1\",\"request\":{\"data\":\"null ok\",\"include_self\":null}}");
                 await s.ExpectAsync(Wire.SendMessageSuccess, f => f.Cid == "n1");
                 await s.ExpectAsync(Wire.GroupMessage, f => f.Str("data") == "null ok");
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("env.replies-in-order", Profiles.Core, "Replies come in command order",
             "20 ECHOs sent back to back are answered in the same order; PONG with a cid gets no reply.",
@@ -166,7 +166,7 @@ internal static class CoreSpecCases
                 ctx.RequireEqual(1L, pm.Seq, "PRIVATE_MESSAGE seq", pm.Text);
                 var ack = await alice.CallAsync(Wire.Received, Obj(("seq", 1)), Wire.Ack);
                 ctx.Require(ack.Seq is null, "ACK has no seq", ack.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("chat.private-to-self", Profiles.Chat, "A private message to oneself is delivered",
             "SEND_PRIVATE_MESSAGE with to = the sender delivers a PRIVATE_MESSAGE to all of the sender's connections.",
@@ -200,7 +200,7 @@ internal static class CoreSpecCases
                 ctx.RequireEqual(1L, b3.Connect!.Int("missed"), "missed without since after the since=2 connect", b3.Connect.Text);
                 var r = await b3.ExpectAsync(Wire.PrivateMessage);
                 ctx.RequireEqual(3L, r.Seq, "replayed seq", r.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.received-shared", Profiles.Core, "RECEIVED on one connection applies to the stream",
             "RECEIVED on one of bob's connections means a later connect of bob without since replays nothing already acknowledged.",
@@ -215,7 +215,7 @@ internal static class CoreSpecCases
                 await bob2.CallAsync(Wire.Received, Obj(("seq", 1)), Wire.Ack);
                 var bob3 = await ctx.ConnectAsync("bob");
                 ctx.RequireEqual(0L, bob3.Connect!.Int("missed"), "missed after RECEIVED on another connection", bob3.Connect.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.received-beyond-end", Profiles.Core, "RECEIVED beyond the last seq -> ERROR 1005",
             "RECEIVED {seq: last + 5} is answered with ERROR 1005 path $.request.seq.",
@@ -249,11 +249,27 @@ internal static class CoreSpecCases
                 var back = await ctx.ConnectAsync("bob", configure: o => o.ExtraQuery = "since=abc&epoch=" + Uri.EscapeDataString(epoch ?? string.Empty));
                 ctx.RequireEqual(1L, back.Connect!.Int("missed"), "missed (since ignored, offline replay from acked_seq)", back.Connect.Text);
                 await back.ExpectAsync(Wire.PrivateMessage, f => f.Seq == 1);
-            }, capability: Capabilities.Chat, snapshot: SnapshotMode.None);
+            }, uses: [Capabilities.Chat], snapshot: SnapshotMode.None);
 
-        yield return Define("dlv.replay-identical", Profiles.Core, "A replayed event is identical to the live one, without cid",
+        yield return Define("dlv.replay-identical", Profiles.Core, "A replayed event is identical to the live one",
+            "A PRIVATE_MESSAGE replayed on a new connection (since = 0) has the same event, seq and response as live, and no cid.",
+            ["SB-DLV-015"], async ctx =>
+            {
+                var alice = await ctx.ConnectAsync("alice");
+                var bob = await ctx.ConnectAsync("bob");
+                await Pm(alice, ctx, "bob", "keep me");
+                var live = await bob.ExpectAsync(Wire.PrivateMessage, f => f.Str("data") == "keep me");
+                ctx.Require(live.Seq is > 0, "the live PRIVATE_MESSAGE carries a seq", live.Text);
+                var again = await ctx.ConnectAsync("bob", configure: o => { o.Since = 0; o.Epoch = bob.Connect!.Str("epoch"); });
+                var replay = await again.ExpectAsync(Wire.PrivateMessage, f => f.Seq == live.Seq);
+                ctx.Require(replay.Cid is null, "the replay carries no cid", replay.Text);
+                ctx.RequireEqual(live.Response!.ToJsonString(), replay.Response!.ToJsonString(), "replayed response", replay.Text);
+            }, uses: [Capabilities.Chat]);
+
+        // The former service-desk half of dlv.replay-identical: SB-ENV-015 needs a durable reply (CONVERSATION).
+        yield return Define("cs.reply-replay-identical", Profiles.ServiceDesk, "A durable reply: cid once, other connections and replay without",
             "The CONVERSATION reply (cid + seq) replayed on a new connection has the same event, seq and response and no cid.",
-            ["SB-DLV-015", "SB-ENV-015"], async ctx =>
+            ["SB-ENV-015", "SB-DLV-015", "SB-CS-002"], async ctx =>
             {
                 var v = await Visitor(ctx);
                 var v2 = await Visitor(ctx);
@@ -266,7 +282,7 @@ internal static class CoreSpecCases
                 var replay = await v3.ExpectAsync(Wire.Conversation, f => f.Seq == live.Seq);
                 ctx.Require(replay.Cid is null, "the replay carries no cid", replay.Text);
                 ctx.RequireEqual(live.Response!.ToJsonString(), replay.Response!.ToJsonString(), "replayed response", replay.Text);
-            }, capability: Capabilities.ServiceDesk);
+            });
 
         yield return Define("dlv.message-ids-unique", Profiles.Core, "message_id values are unique",
             "Ten group and ten private messages get twenty distinct message_id values.",
@@ -281,7 +297,7 @@ internal static class CoreSpecCases
                     var p = await Pm(alice, ctx, "bob", "p" + S(i));
                     ctx.Require(ids.Add(g.Str("message_id") ?? string.Empty) && ids.Add(p.Str("message_id") ?? string.Empty), "a message_id never seen before", g.Text + " " + p.Text);
                 }
-            }, capability: Capabilities.Chat, snapshot: SnapshotMode.None);
+            }, uses: [Capabilities.Chat], snapshot: SnapshotMode.None);
 
         yield return Define("ka.ping-below-idle", Profiles.Core, "ping_interval_ms < idle_timeout_ms",
             "CONNECT advertises ping_interval_ms smaller than idle_timeout_ms.",

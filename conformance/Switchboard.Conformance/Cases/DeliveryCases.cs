@@ -32,7 +32,7 @@ internal static class DeliveryCases
 
                 var bob2 = await ctx.ConnectAsync("bob", configure: o => { o.Since = 3; o.Epoch = bob.Connect!.Str("epoch"); });
                 ctx.RequireEqual(3L, bob2.Connect!.Int("seq"), "CONNECT seq (last seq of the stream)", bob2.Connect.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.resume-no-loss-no-dup", Profiles.Core, "Resume after a dropped connection: no loss, no duplicates",
             "bob received seq 1-2, his connection drops, seq 3-4 are acknowledged to the sender meanwhile; reconnecting with since=2&epoch replays exactly 3 and 4 in order right after CONNECT {recovered: true, missed: 2}, then live events continue with 5.",
@@ -63,7 +63,7 @@ internal static class DeliveryCases
                 var live = await back.ExpectAsync(Wire.PrivateMessage);
                 ctx.RequireEqual(5L, live.Seq, "seq of the next live event", live.Text);
                 await back.ExpectNoEventAsync(Wire.PrivateMessage, null, "a duplicate PRIVATE_MESSAGE");
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.offline-delivery", Profiles.Core, "Events for an offline user are delivered on the next connect",
             "Messages acknowledged while bob is offline are replayed after CONNECT (missed = 2) on a connect without since; after RECEIVED {seq} they are not replayed again.",
@@ -85,7 +85,7 @@ internal static class DeliveryCases
                 var again = await ctx.ConnectAsync("bob");
                 ctx.RequireEqual(0L, again.Connect!.Int("missed"), "CONNECT missed after RECEIVED", again.Connect.Text);
                 await again.ExpectNoEventAsync(Wire.PrivateMessage);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.wrong-epoch", Profiles.Core, "A foreign epoch -> recovered false",
             "Connecting with since and an epoch that is not the stream's gets CONNECT {recovered: false} with the real epoch.",

@@ -301,7 +301,7 @@ internal static class DeskSpecCases
                 await a3.ExpectErrorAsync(Err.NotParticipant, cid);
             });
 
-        yield return Define("timer.discarded-on-close", Profiles.ServiceDesk, "Timers are live and belong to their connection",
+        yield return Define("timer.discarded-on-close", Profiles.Core, "Timers are live and belong to their connection",
             "A timer set on a connection that then closes never fires on the user's next connection (not durable, not replayed).",
             ["SB-TIMER-004"], async ctx =>
             {
@@ -333,6 +333,6 @@ internal static class DeskSpecCases
                 var unknown = await ctx.HttpAsync(HttpMethod.Post, $"/api/v1/conversations/nope-{ctx.Nonce}/close");
                 ctx.RequireEqual(HttpStatusCode.NotFound, unknown.Status, "status for an unknown id", unknown.Text);
                 ctx.RequireEqual(4001L, unknown.Int("code"), "code", unknown.Text);
-            }, capability: Capabilities.BackendApi);
+            });
     }
 }

@@ -14,13 +14,14 @@ internal static class LimitCases
             "Within ping_interval_ms (+ margin) the server sends PING {at} without cid or seq; answering PONG produces no reply.",
             ["SB-KA-001", "SB-KA-002", "SB-ENV-016"], async ctx =>
             {
-                var wait = ctx.DerivedWait(ctx.Server.PingIntervalMs, "ping_interval_ms", TimeSpan.FromSeconds(2));
+                // The interval advertised in this connection's own CONNECT (SB-LIM-006: the limits it enforces here).
+                var s = await ctx.ConnectAsync("alice");
+                var wait = ctx.DerivedWait(s.Connect!.Int("ping_interval_ms"), "ping_interval_ms", TimeSpan.FromSeconds(2));
                 if (wait is null)
                 {
                     return;
                 }
 
-                var s = await ctx.ConnectAsync("alice");
                 var ping = await s.ExpectAsync(Wire.Ping, null, "a PING", wait);
                 RequireTimestamp(ctx, ping, "at");
                 ctx.Require(ping.Cid is null && ping.Seq is null, "PING has no cid and no seq", ping.Text);
@@ -92,13 +93,14 @@ internal static class LimitCases
             "A client whose WebSocket stack answers pings (ClientWebSocket) and that sends no data frame at all is not closed during 1.25 x idle_timeout_ms.",
             ["SB-KA-003", "SB-KA-002"], async ctx =>
             {
-                var wait = ctx.DerivedWait(ctx.Server.IdleTimeoutMs * 5 / 4, "1.25 x idle_timeout_ms", TimeSpan.Zero);
+                var s = await ctx.ConnectAsync("alice");
+                var idle = s.Connect!.Int("idle_timeout_ms");
+                var wait = ctx.DerivedWait(idle * 5 / 4, "1.25 x idle_timeout_ms", TimeSpan.Zero);
                 if (wait is null)
                 {
                     return;
                 }
 
-                var s = await ctx.ConnectAsync("alice");
                 await s.ExpectNoEventAsync(Wire.Close, window: wait.Value);
                 await AssertStillOpenAsync(ctx, s);
             }, snapshot: SnapshotMode.None);
@@ -274,6 +276,62 @@ internal static class LimitCases
                 ctx.Informational($"No cap reached within {probe} connections of one user; SB-LIM-009 not exercised (the server's max_connections_per_user may be larger).");
             }, snapshot: SnapshotMode.None);
 
+        // Core variant of lim.slow-consumer: fills the send queue with ECHO replies (no HTTP API needed). The durable
+        // half of SB-LIM-004 (resume recovers stored events) needs durable events, hence lim.slow-consumer.
+        yield return Define("lim.slow-consumer-echo", Profiles.Core, "A consumer that stops reading is closed with 4499; others are not slowed",
+            "While alice does not read, ECHO replies of max_message_bytes pile up in the server's send queue (commands paced under the rate limit): alice is closed with 4499 (or dropped) and bob's ECHOs are answered meanwhile.",
+            ["SB-LIM-004", "SB-LIM-005"], async ctx =>
+            {
+                var alice = await ctx.ConnectAsync("alice");
+                var bob = await ctx.ConnectAsync("bob");
+                var max = alice.Connect!.Int("max_message_bytes") ?? 65536;
+                var rate = Math.Max(1, alice.Connect.Int("rate_limit_per_second") ?? 100);
+                var burst = Math.Max(1, alice.Connect.Int("rate_limit_burst") ?? rate);
+                var data = new string('z', (int)Math.Max(1, max - 128));
+                var frames = (int)Math.Max(1, ctx.Options.SlowConsumerBudgetBytes / data.Length);
+                alice.PauseReading();
+
+                // Half the burst at once, then 80 % of the refill rate: never a RATE_LIMITED, never SB-LIM-003.
+                var sent = 0;
+                var started = ctx.Elapsed;
+                var nextProbe = started;
+                while (sent < frames && alice.IsOpen)
+                {
+                    var allowed = (burst / 2) + (long)((ctx.Elapsed - started).TotalSeconds * rate * 0.8);
+                    if (sent < allowed)
+                    {
+                        await alice.SendBurstAsync([$"{{\"command\":\"ECHO\",\"cid\":\"e{S(sent)}\",\"request\":{{\"data\":\"{data}\"}}}}"]);
+                        sent++;
+                        continue;
+                    }
+
+                    if (ctx.Elapsed >= nextProbe)
+                    {
+                        // SB-LIM-005: the stalled connection does not hold up another connection's replies.
+                        await AssertStillOpenAsync(ctx, bob);
+                        nextProbe = ctx.Elapsed + TimeSpan.FromSeconds(1);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), ctx.Options.Time);
+                }
+
+                ctx.Note($"{sent} ECHO commands of {data.Length} bytes sent to the non-reading connection.");
+                alice.ResumeReading();
+                CloseInfo closed;
+                try
+                {
+                    closed = await alice.ExpectCloseAsync(null, ctx.Timeout * 2);
+                }
+                catch (ConformanceFailureException)
+                {
+                    ctx.Informational($"{sent} ECHO replies ({ctx.Options.SlowConsumerBudgetBytes / (1024 * 1024)} MiB) did not overflow the server's send queue plus socket buffers; not exercised (raise --slow-consumer-mib).");
+                    return;
+                }
+
+                ctx.Require(closed.Code is null or CloseCodes.SlowConsumer, "the overflowing connection is closed with 4499 (or dropped)", $"code {closed.Code}");
+                await AssertStillOpenAsync(ctx, bob);
+            }, snapshot: SnapshotMode.None);
+
         yield return Define("lim.slow-consumer", Profiles.Core, "A consumer that stops reading is closed with 4499 and recovers by resume",
             "While bob does not read, pushes to him overflow the server's send queue: the connection is closed (CLOSE 4499) and a resume with since recovers every durable event.",
             ["SB-LIM-004", "SB-LIM-005"], async ctx =>
@@ -323,6 +381,6 @@ internal static class LimitCases
                     var s = seq;
                     await back.ExpectAsync(Wire.Push, f => f.Seq == s, $"replayed PUSH seq {s}");
                 }
-            }, snapshot: SnapshotMode.None, capability: Capabilities.BackendApi);
+            }, snapshot: SnapshotMode.None, uses: [Capabilities.BackendApi]);
     }
 }

@@ -93,6 +93,6 @@ internal static class PresenceCases
                 await visitor.CloseAsync();
                 var off = await agent.ExpectAsync(Wire.Online, f => f.Str("user.id") == ctx.User("visitor"));
                 ctx.RequireEqual(false, off.Bool("online"), "ONLINE online", off.Text);
-            }, capability: Capabilities.ServiceDesk);
+            });
     }
 }

@@ -9,7 +9,7 @@ internal static class RoomCases
 {
     public static IEnumerable<ConformanceCase> All()
     {
-        yield return Define("room.join-enter", Profiles.RoomsHistory, "JOIN_ROOM broadcasts ROOM_ENTER and replies ROOM_STATE",
+        yield return Define("room.join-enter", Profiles.Chat, "JOIN_ROOM broadcasts ROOM_ENTER and replies ROOM_STATE",
             "Joining sends ROOM_ENTER {room, user, at} to every member including the joiner and replies ROOM_STATE {room, members, seq, recovered, missed}.",
             ["SB-ROOM-002", "SB-ROOM-003"], async ctx =>
             {
@@ -32,7 +32,7 @@ internal static class RoomCases
                 ctx.RequireEqual(bobEnter.Str("at"), e.Str("at"), "the same ROOM_ENTER for every member");
             });
 
-        yield return Define("room.join-without-cid", Profiles.RoomsHistory, "JOIN_ROOM without cid is still answered with ROOM_STATE",
+        yield return Define("room.join-without-cid", Profiles.Chat, "JOIN_ROOM without cid is still answered with ROOM_STATE",
             "A JOIN_ROOM without cid gets ROOM_STATE without cid (it marks where a since replay ends), then ROOM_ENTER. Needs chat only (no since).",
             ["SB-ROOM-002", "SB-ENV-013"], async ctx =>
             {
@@ -47,7 +47,7 @@ internal static class RoomCases
                 ctx.Require(enter.Ordinal > st.Ordinal, "ROOM_ENTER follows ROOM_STATE", enter.Text);
             });
 
-        yield return Define("room.message-broadcast", Profiles.RoomsHistory, "Room messages reach members only, incl. the sender",
+        yield return Define("room.message-broadcast", Profiles.Chat, "Room messages reach members only, incl. the sender",
             "SEND_ROOM_MESSAGE is acknowledged with SEND_MESSAGE_SUCCESS (seq = room_seq) and every member connection (sender included) gets ROOM_MESSAGE; non-members get nothing.",
             ["SB-ROOM-009", "SB-ROOM-010", "SB-ROOM-017"], async ctx =>
             {
@@ -79,7 +79,7 @@ internal static class RoomCases
                 await carol.ExpectNoEventAsync(Wire.RoomMessage);
             });
 
-        yield return Define("room.leave", Profiles.RoomsHistory, "LEAVE_ROOM -> ACK and ROOM_LEAVE reason left",
+        yield return Define("room.leave", Profiles.Chat, "LEAVE_ROOM -> ACK and ROOM_LEAVE reason left",
             "LEAVE_ROOM is acknowledged with ACK; remaining members get ROOM_LEAVE {reason: \"left\"}; the leaver no longer receives room messages.",
             ["SB-ROOM-006"], async ctx =>
             {
@@ -97,7 +97,7 @@ internal static class RoomCases
                 await bob.ExpectNoEventAsync(Wire.RoomMessage);
             });
 
-        yield return Define("room.disconnect-leave", Profiles.RoomsHistory, "Disconnect of the last connection -> ROOM_LEAVE reason disconnected",
+        yield return Define("room.disconnect-leave", Profiles.Chat, "Disconnect of the last connection -> ROOM_LEAVE reason disconnected",
             "When a member's last connection drops, the others get ROOM_LEAVE {reason: \"disconnected\"}.",
             ["SB-ROOM-015", "SB-CLOSE-004"], async ctx =>
             {
@@ -113,7 +113,7 @@ internal static class RoomCases
                 ctx.RequireEqual(CloseCodes.Normal, bob.Closed?.Code, "the server completes the client's close handshake (1000 echoed)");
             });
 
-        yield return Define("room.enter-once-per-user", Profiles.RoomsHistory, "ROOM_ENTER/ROOM_LEAVE only for a user's first/last connection",
+        yield return Define("room.enter-once-per-user", Profiles.Chat, "ROOM_ENTER/ROOM_LEAVE only for a user's first/last connection",
             "A second connection of the same user joining does not broadcast ROOM_ENTER again; closing one of two does not broadcast ROOM_LEAVE.",
             ["SB-ROOM-005"], async ctx =>
             {
@@ -130,7 +130,7 @@ internal static class RoomCases
                 await alice.ExpectNoEventAsync(Wire.RoomLeave);
             });
 
-        yield return Define("room.not-in-room", Profiles.RoomsHistory, "Sending to or leaving a room one is not in -> 3002",
+        yield return Define("room.not-in-room", Profiles.Chat, "Sending to or leaving a room one is not in -> 3002",
             "SEND_ROOM_MESSAGE to a room not joined gets SEND_MESSAGE_ERROR 3002; LEAVE_ROOM gets ERROR 3002.",
             ["SB-ROOM-007", "SB-ROOM-008"], async ctx =>
             {
@@ -141,7 +141,7 @@ internal static class RoomCases
                 await alice.ExpectErrorAsync(Err.NotInRoom, cid);
             });
 
-        yield return Define("room.invalid-name", Profiles.RoomsHistory, "An invalid room name -> ERROR 3003",
+        yield return Define("room.invalid-name", Profiles.Chat, "An invalid room name -> ERROR 3003",
             "JOIN_ROOM with a name outside [A-Za-z0-9_.:-]{1,64} gets ERROR 3003 INVALID_ROOM.",
             ["SB-ROOM-001"], async ctx =>
             {
@@ -176,7 +176,7 @@ internal static class RoomCases
                 await bob.ExpectNoEventAsync(Wire.RoomMessage, f => f.Int("room_seq") == 1, "room_seq 1 (not after since)");
             });
 
-        yield return Define("room.join-without-since-no-replay", Profiles.RoomsHistory, "JOIN_ROOM without since replays nothing",
+        yield return Define("room.join-without-since-no-replay", Profiles.Chat, "JOIN_ROOM without since replays nothing",
             "JOIN_ROOM without since gets ROOM_STATE {missed: 0} and no old ROOM_MESSAGE.",
             ["SB-ROOM-013"], async ctx =>
             {

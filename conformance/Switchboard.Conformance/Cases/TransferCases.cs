@@ -197,7 +197,7 @@ internal static class TransferCases
                 await v.ExpectErrorAsync(Err.Forbidden, cid);
             });
 
-        yield return Define("timer.set-and-fire", Profiles.ServiceDesk, "SET_TIMER replies scheduled and fires once",
+        yield return Define("timer.set-and-fire", Profiles.Core, "SET_TIMER replies scheduled and fires once",
             "SET_TIMER {delay_ms: 300, label} replies TIMER {state: scheduled, kind: reminder, fires_at, remaining_ms}; after the delay the same timer_id is pushed with state fired, once.",
             ["SB-TIMER-001", "SB-TIMER-002"], async ctx =>
             {
@@ -215,6 +215,6 @@ internal static class TransferCases
             });
     }
 
-    private static ConformanceCase Define(string id, string profile, string title, string expectation, string[] reqs, Func<CaseContext, Task> body, string? capability = "") =>
-        CaseKit.Define(id, profile, title, expectation, reqs, body, capability: capability);
+    private static ConformanceCase Define(string id, string profile, string title, string expectation, string[] reqs, Func<CaseContext, Task> body, string[]? uses = null) =>
+        CaseKit.Define(id, profile, title, expectation, reqs, body, uses: uses);
 }

@@ -103,10 +103,74 @@ public sealed class CaseContext : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_envelopeViolations.Count >= MaxFrameFindings)
+            {
+                return;
+            }
+
             _envelopeViolations.Add((problem, frame));
         }
 
         Log.Add("suite", WireDirection.Note, "envelope violation: " + problem);
+    }
+
+    /// <summary>At most this many per-frame findings are kept per case (a flood repeats the same one).</summary>
+    private const int MaxFrameFindings = 20;
+
+    /// <summary>
+    /// Records a per-frame wire-convention finding: FAILED when the rule is a MUST, NON-STRICT when it is a SHOULD
+    /// (the level is read from the embedded PROTOCOL.md), whatever the case's own level.
+    /// </summary>
+    internal void AddFrameFinding(Spec.FrameFinding finding, string frame)
+    {
+        var text = $"{finding.Rule}: {finding.Problem}";
+        if (Spec.SpecIndex.Embedded.LevelOf(finding.Rule) == RequirementLevel.Must)
+        {
+            AddEnvelopeViolation(text, frame);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_shouldViolations.Count >= MaxFrameFindings || _shouldViolations.Any(v => v.StartsWith(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            _shouldViolations.Add($"{text} in {(frame.Length > 300 ? frame[..300] + "..." : frame)}");
+        }
+
+        Log.Add("suite", WireDirection.Note, "SHOULD not met: " + text);
+    }
+
+    private readonly HashSet<string> _usage = new(StringComparer.Ordinal);
+
+    /// <summary>What the case used so far: <c>command:NAME</c>, <c>command:JOIN_ROOM+since</c>, <c>http:/api</c>.</summary>
+    public IReadOnlySet<string> Usage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _usage.ToHashSet(StringComparer.Ordinal);
+            }
+        }
+    }
+
+    internal void RecordUsage(string marker)
+    {
+        lock (_gate)
+        {
+            _usage.Add(marker);
+        }
+    }
+
+    private void RecordHttp(string pathAndQuery)
+    {
+        if (pathAndQuery.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            RecordUsage(Spec.RequirementCapabilities.BackendApiCall);
+        }
     }
 
     /// <summary>Whether the case declared itself informational.</summary>
@@ -165,8 +229,8 @@ public sealed class CaseContext : IAsyncDisposable
         }
 
         var label = NextLabel(o.Label ?? userId?.Replace("-" + Nonce, string.Empty, StringComparison.Ordinal) ?? "anon");
-        var uri = Options.NamespaceUri(o.Namespace, o.BuildQuery());
-        Log.Add(label, WireDirection.Open, $"GET {uri.PathAndQuery} subprotocols=[{string.Join(',', o.Subprotocols)}]" + (o.Origin is null ? string.Empty : $" origin={o.Origin}") + (o.TokenInHeader ? " (Authorization: Bearer)" : string.Empty));
+        var uri = Options.NamespaceUri(o.Namespace, o.BuildQuery(), NextNode());
+        Log.Add(label, WireDirection.Open, $"GET {NodePrefix(uri)}{uri.PathAndQuery} subprotocols=[{string.Join(',', o.Subprotocols)}]" + (o.Origin is null ? string.Empty : $" origin={o.Origin}") + (o.TokenInHeader ? " (Authorization: Bearer)" : string.Empty));
         Transcript.Add("open", label, DescribeOpen(o));
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -200,7 +264,7 @@ public sealed class CaseContext : IAsyncDisposable
     /// </summary>
     public async Task<UpgradeResult> RawUpgradeAsync(ConnectOptions o, CancellationToken cancellationToken = default)
     {
-        var uri = Options.NamespaceUri(o.Namespace, o.BuildQuery());
+        var uri = Options.NamespaceUri(o.Namespace, o.BuildQuery(), NextNode());
         var label = NextLabel("raw");
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"GET {uri.PathAndQuery} HTTP/1.1\r\n");
@@ -273,6 +337,7 @@ public sealed class CaseContext : IAsyncDisposable
     public async Task<ApiResponse> HttpAsync(HttpMethod method, string pathAndQuery, JsonNode? body = null, string? token = null, CancellationToken cancellationToken = default)
     {
         var uri = new Uri(Options.BackendUrl, pathAndQuery);
+        RecordHttp(uri.AbsolutePath);
         using var request = new HttpRequestMessage(method, uri);
         token ??= AdminToken();
         if (token.Length > 0)
@@ -330,6 +395,7 @@ public sealed class CaseContext : IAsyncDisposable
     /// <summary>GET without token over a raw request, returning the response headers (lower-case names).</summary>
     public async Task<IReadOnlyDictionary<string, string>> RawHttpHeadersAsync(string path, CancellationToken cancellationToken = default)
     {
+        RecordHttp(new Uri(Options.BackendUrl, path).AbsolutePath);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Options.BackendUrl, path));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Options.ExpectTimeout);
@@ -347,6 +413,7 @@ public sealed class CaseContext : IAsyncDisposable
     /// <summary>POSTs a raw (possibly invalid) body with the admin token.</summary>
     public async Task<ApiResponse> HttpRawBodyAsync(string path, string body, CancellationToken cancellationToken = default)
     {
+        RecordHttp(new Uri(Options.BackendUrl, path).AbsolutePath);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Options.BackendUrl, path))
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
@@ -375,6 +442,7 @@ public sealed class CaseContext : IAsyncDisposable
     /// <summary>POSTs JSON with the admin token and returns status, Location header and body.</summary>
     public async Task<(int Status, string? Location, string Body)> HttpWithLocationAsync(string path, JsonNode body, CancellationToken cancellationToken = default)
     {
+        RecordHttp(new Uri(Options.BackendUrl, path).AbsolutePath);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Options.BackendUrl, path))
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
@@ -500,6 +568,14 @@ public sealed class CaseContext : IAsyncDisposable
 
         return socket;
     }
+
+    private int _nextNode;
+
+    /// <summary>The node for the next connection: round-robin over <see cref="ConformanceOptions.WebSocketUrls"/>.</summary>
+    private int NextNode() => (Interlocked.Increment(ref _nextNode) - 1) % Options.WebSocketUrls.Count;
+
+    /// <summary>With several nodes, the wire log names the node each connection went to.</summary>
+    private string NodePrefix(Uri uri) => Options.WebSocketUrls.Count > 1 ? $"[{uri.Scheme}://{uri.Authority}] " : string.Empty;
 
     private string NextLabel(string name)
     {

@@ -6,6 +6,18 @@ public sealed class ConformanceOptions
     /// <summary>WebSocket base URL, e.g. <c>ws://127.0.0.1:8080</c> (namespaces are appended as <c>/web</c>, <c>/app</c>).</summary>
     public required Uri WebSocketUrl { get; init; }
 
+    /// <summary>
+    /// Every node of a cluster (<c>--url</c> repeated): each case spreads its connections over them round-robin,
+    /// starting with the first. Defaults to <see cref="WebSocketUrl"/> alone.
+    /// </summary>
+    public IReadOnlyList<Uri> WebSocketUrls
+    {
+        get => _webSocketUrls ?? [WebSocketUrl];
+        init => _webSocketUrls = value is { Count: > 0 } ? value : null;
+    }
+
+    private readonly IReadOnlyList<Uri>? _webSocketUrls;
+
     /// <summary>Backend HTTP base URL, e.g. <c>http://127.0.0.1:8080</c>.</summary>
     public required Uri BackendUrl { get; init; }
 
@@ -54,10 +66,11 @@ public sealed class ConformanceOptions
     /// <summary>Time source (tests may substitute).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Resolves a namespace path (<c>web</c>) against <see cref="WebSocketUrl"/>.</summary>
-    public Uri NamespaceUri(string ns, string query)
+    /// <summary>Resolves a namespace path (<c>web</c>) against node <paramref name="node"/> of <see cref="WebSocketUrls"/>.</summary>
+    public Uri NamespaceUri(string ns, string query, int node = 0)
     {
-        var b = new UriBuilder(WebSocketUrl);
+        var urls = WebSocketUrls;
+        var b = new UriBuilder(urls[node % urls.Count]);
         var basePath = b.Path.TrimEnd('/');
         b.Path = $"{basePath}/{ns}";
         b.Query = query;

@@ -43,14 +43,15 @@ public sealed class ConformanceRunner : IDisposable
         var nonce = NewNonce();
         var started = _options.Time.GetTimestamp();
         var ctx = new CaseContext(@case, _options, server, _http, nonce);
-        if (@case.Capability is { } cap && !server.Capabilities.Contains(cap))
+        var missing = @case.Capabilities.Where(c => !server.Capabilities.Contains(c)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
         {
             return new CaseResult
             {
                 Case = @case,
                 Verdict = Verdict.Unimplemented,
                 Duration = TimeSpan.Zero,
-                Expectation = $"CONNECT capabilities contains \"{cap}\"",
+                Expectation = $"CONNECT capabilities contains {string.Join(" and ", missing.Select(c => $"\"{c}\""))}",
                 Received = $"capabilities = [{string.Join(", ", server.Capabilities)}]",
                 WireLog = [],
                 Transcript = [],
@@ -69,13 +70,16 @@ public sealed class ConformanceRunner : IDisposable
             try
             {
                 await @case.Body(ctx).WaitAsync(caseTimeout.Token).ConfigureAwait(false);
+                var should = ctx.ShouldViolations;
                 if (ctx.EnvelopeViolations is { Count: > 0 } violations)
                 {
-                    throw new ConformanceFailureException(violations[0].Problem, violations[0].Frame);
+                    // Per-frame MUST rules fail the case whatever its own level.
+                    verdict = Verdict.Failed;
+                    expectation = violations[0].Problem;
+                    received = violations[0].Frame;
+                    notes.AddRange(violations.Skip(1).Select(v => v.Problem));
                 }
-
-                var should = ctx.ShouldViolations;
-                if (should.Count > 0)
+                else if (should.Count > 0)
                 {
                     verdict = Verdict.NonStrict;
                     expectation = "SHOULD-level expectations (see notes)";
@@ -119,6 +123,7 @@ public sealed class ConformanceRunner : IDisposable
             WireLog = ctx.Log.Snapshot(),
             Transcript = ctx.Transcript.Snapshot(),
             Nonce = nonce,
+            Usage = ctx.Usage,
         };
     }
 

@@ -104,8 +104,19 @@ public sealed class ConformanceCase
     /// <summary>Profile (see <see cref="Profiles"/>).</summary>
     public required string Profile { get; init; }
 
-    /// <summary>Capability the server must declare, or null for always-required behaviour.</summary>
-    public string? Capability { get; init; }
+    /// <summary>
+    /// Capabilities of features the case uses to observe its rules beyond what its ids need (e.g. core delivery
+    /// rules observed through private messages use <c>chat</c>). Checked by the tests against what a run sends.
+    /// </summary>
+    public IReadOnlyList<string> Uses { get; init; } = [];
+
+    /// <summary>
+    /// Every capability the server must declare for the case to run: those of the cited ids (PROTOCOL.md section 1,
+    /// <see cref="Spec.RequirementCapabilities"/>) plus <see cref="Uses"/>. Empty for pure core cases.
+    /// </summary>
+    public IReadOnlySet<string> Capabilities => _capabilities ??= Spec.RequirementCapabilities.ForRequirements(Requirements).Union(Uses).ToHashSet(StringComparer.Ordinal);
+
+    private IReadOnlySet<string>? _capabilities;
 
     /// <summary>Snapshot participation. Defaults to <see cref="SnapshotMode.Ordered"/>.</summary>
     public SnapshotMode Snapshot { get; init; } = SnapshotMode.Ordered;
@@ -184,4 +195,7 @@ public sealed class CaseResult
 
     /// <summary>The per-run nonce used in this case's user ids and room names (scrubbed in snapshots).</summary>
     public required string Nonce { get; init; }
+
+    /// <summary>What the case used (<c>command:NAME</c>, <c>http:/api</c>), for the capability-tie check.</summary>
+    public IReadOnlySet<string> Usage { get; init; } = new HashSet<string>();
 }

@@ -215,8 +215,47 @@ public sealed class WsSession : IAsyncDisposable
     /// <summary>Sends a command with a cid and returns the reply (any event carrying that cid).</summary>
     public async Task<Frame> RequestAsync(string command, JsonObject? request = null, CancellationToken cancellationToken = default)
     {
+        long sentAfter;
+        lock (_gate)
+        {
+            sentAfter = _received;
+        }
+
         var cid = await SendCommandAsync(command, request, true, cancellationToken).ConfigureAwait(false);
-        return await ExpectAsync(null, f => f.Cid == cid, $"a reply to {command} with cid \"{cid}\"", null, cancellationToken).ConfigureAwait(false);
+        var successReply = Spec.SpecIndex.Embedded.Commands.TryGetValue(command, out var info) ? info.Reply : null;
+        var what = $"a reply to {command} with cid \"{cid}\"";
+        var frame = await WaitForAsync(f => f.Cid == cid, _ctx.Options.ExpectTimeout, cancellationToken, poison: f => WrongReply(f, cid!, successReply, sentAfter)).ConfigureAwait(false);
+        return Consumed(frame, what, null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="f"/> shows, as soon as it arrives, that the reply to <paramref name="cid"/> went wrong
+    /// (so the case fails at once instead of waiting out the timeout): a cid this connection never sent or sent
+    /// later (SB-ENV-004, SB-ENV-014), or the command's success event without any cid (SB-ENV-013).
+    /// </summary>
+    private string? WrongReply(Frame f, string cid, string? successReply, long sentAfter)
+    {
+        if (f.Ordinal <= sentAfter || f.Cid == cid)
+        {
+            return null;
+        }
+
+        if (f.Cid is not null)
+        {
+            lock (_sentCids)
+            {
+                if (!_sentOrder.TryGetValue(f.Cid, out var other))
+                {
+                    return $"a reply carrying cid \"{f.Cid}\", which was never sent (expected \"{cid}\")";
+                }
+
+                return other > _sentOrder[cid] ? $"the reply to cid \"{f.Cid}\" (sent after \"{cid}\") before the reply to \"{cid}\" (SB-ENV-014)" : null;
+            }
+        }
+
+        return successReply is not null && f.Event == successReply && Spec.SpecIndex.Embedded.EventDelivery.GetValueOrDefault(f.Event) == "reply"
+            ? $"{f.Event} without cid (the reply to cid \"{cid}\" must carry it)"
+            : null;
     }
 
     /// <summary>Sends a command with a cid and requires the reply to be <paramref name="expectedEvent"/>.</summary>
@@ -236,6 +275,11 @@ public sealed class WsSession : IAsyncDisposable
     {
         var what = description ?? (eventName is null ? "a frame" : $"a {eventName} event");
         var frame = await WaitForAsync(f => (eventName is null || f.Event == eventName) && (where is null || where(f)), timeout ?? _ctx.Options.ExpectTimeout, cancellationToken).ConfigureAwait(false);
+        return Consumed(frame, what, timeout);
+    }
+
+    private Frame Consumed(Frame? frame, string what, TimeSpan? timeout)
+    {
         if (frame is null)
         {
             throw new ConformanceFailureException($"{Label} receives {what} within {(int)(timeout ?? _ctx.Options.ExpectTimeout).TotalMilliseconds} ms", DescribeUnconsumed());
@@ -439,7 +483,7 @@ public sealed class WsSession : IAsyncDisposable
         }
     }
 
-    private async Task<Frame?> WaitForAsync(Func<Frame, bool> match, TimeSpan timeout, CancellationToken cancellationToken, bool consume = true)
+    private async Task<Frame?> WaitForAsync(Func<Frame, bool> match, TimeSpan timeout, CancellationToken cancellationToken, bool consume = true, Func<Frame, string?>? poison = null)
     {
         var deadline = _ctx.Options.Time.GetUtcNow() + timeout;
         while (true)
@@ -457,6 +501,15 @@ public sealed class WsSession : IAsyncDisposable
                     }
 
                     return f;
+                }
+
+                foreach (var f in _inbox)
+                {
+                    if (poison?.Invoke(f) is { } problem)
+                    {
+                        _ctx.Transcript.Add("recv", Label, f.Json?.DeepClone() ?? JsonValue.Create(f.Text));
+                        throw new ConformanceFailureException(problem.StartsWith("the reply", StringComparison.Ordinal) ? "replies in command order, each carrying its command's cid" : "the reply carries the command's cid", problem + ": " + f.Text);
+                    }
                 }
 
                 if (_closed is not null)
@@ -599,6 +652,8 @@ public sealed class WsSession : IAsyncDisposable
     }
 
     private readonly HashSet<string> _sentCids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _sentOrder = new(StringComparer.Ordinal);
+    private long _sendCounter;
 
     /// <summary>Generic checks applied to every received frame (SB-ENV-001, SB-ENV-003, SB-ENV-004).</summary>
     private void CheckEnvelope(Frame frame)
@@ -630,6 +685,13 @@ public sealed class WsSession : IAsyncDisposable
         if (problem is not null)
         {
             _ctx.AddEnvelopeViolation(problem, frame.Text);
+            return;
+        }
+
+        // Wire conventions from the spec on every frame (order, no null, timestamps, cid on success replies).
+        foreach (var finding in Spec.FrameRules.Check((JsonObject)frame.Json!))
+        {
+            _ctx.AddFrameFinding(finding, frame.Text);
         }
     }
 
@@ -637,11 +699,26 @@ public sealed class WsSession : IAsyncDisposable
     {
         try
         {
-            if (JsonNode.Parse(text) is JsonObject o && o["cid"] is JsonValue v && v.TryGetValue<string>(out var cid))
+            if (JsonNode.Parse(text) is not JsonObject o)
+            {
+                return;
+            }
+
+            if (o["command"] is JsonValue c && c.TryGetValue<string>(out var command))
+            {
+                _ctx.RecordUsage("command:" + command);
+                if (command == Wire.JoinRoom && o["request"] is JsonObject r && r["since"] is not null)
+                {
+                    _ctx.RecordUsage(Spec.RequirementCapabilities.JoinRoomWithSince);
+                }
+            }
+
+            if (o["cid"] is JsonValue v && v.TryGetValue<string>(out var cid))
             {
                 lock (_sentCids)
                 {
                     _sentCids.Add(cid);
+                    _sentOrder[cid] = ++_sendCounter;
                 }
             }
         }

@@ -6,6 +6,33 @@ using Switchboard.Conformance.Core;
 
 namespace Switchboard.Conformance.Reporting;
 
+/// <summary>Everything the reports show about one run.</summary>
+public sealed class RunReport
+{
+    private IReadOnlyList<NotExercisedEntry>? _notExercised;
+
+    /// <summary>Suite options of the run.</summary>
+    public required ConformanceOptions Options { get; init; }
+
+    /// <summary>The probed server.</summary>
+    public required ServerInfo Server { get; init; }
+
+    /// <summary>Results of the cases that ran, in run order.</summary>
+    public required IReadOnlyList<CaseResult> Results { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Catalog cases not run, with the reason (not selected, skipped, cancelled).</summary>
+    public IReadOnlyDictionary<string, string> NotRun { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>MUST/SHOULD ids not exercised in this run, and why.</summary>
+    public IReadOnlyList<NotExercisedEntry> NotExercised => _notExercised ??= Reporting.NotExercised.Compute(Results, NotRun);
+
+    /// <summary>Count of results with a verdict.</summary>
+    public int Count(Verdict v) => Results.Count(r => r.Verdict == v);
+}
+
 /// <summary>Writes <c>report.json</c> (Autobahn-style index) and <c>report.md</c> (human report).</summary>
 public static class ReportWriter
 {
@@ -22,8 +49,9 @@ public static class ReportWriter
     };
 
     /// <summary>Builds the JSON report.</summary>
-    public static JsonObject BuildJson(ConformanceOptions options, ServerInfo server, IReadOnlyList<CaseResult> results, DateTimeOffset startedAt)
+    public static JsonObject BuildJson(RunReport report)
     {
+        var (options, server, results, startedAt) = (report.Options, report.Server, report.Results, report.StartedAt);
         var summary = new JsonObject();
         foreach (var v in Enum.GetValues<Verdict>())
         {
@@ -40,7 +68,8 @@ public static class ReportWriter
                 ["title"] = r.Case.Title,
                 ["profile"] = r.Case.Profile,
                 ["level"] = r.Case.Level == RequirementLevel.Must ? "MUST" : "SHOULD",
-                ["capability"] = r.Case.Capability,
+                ["capability"] = r.Case.Capabilities.Count == 0 ? null : string.Join(", ", r.Case.Capabilities.Order(StringComparer.Ordinal)),
+                ["capabilities"] = new JsonArray([.. r.Case.Capabilities.Order(StringComparer.Ordinal).Select(x => (JsonNode?)JsonValue.Create(x))]),
                 ["requirements"] = new JsonArray([.. r.Case.Requirements.Select(x => (JsonNode?)JsonValue.Create(x))]),
             };
             if (r.Verdict != Verdict.Ok)
@@ -70,12 +99,14 @@ public static class ReportWriter
             ["capabilities"] = new JsonArray([.. server.Capabilities.Order(StringComparer.Ordinal).Select(c => (JsonNode?)JsonValue.Create(c))]),
             ["summary"] = summary,
             ["cases"] = cases,
+            ["not_exercised"] = NotExercisedJson(report.NotExercised),
         };
     }
 
     /// <summary>Builds the Markdown report.</summary>
-    public static string BuildMarkdown(ConformanceOptions options, ServerInfo server, IReadOnlyList<CaseResult> results)
+    public static string BuildMarkdown(RunReport report)
     {
+        var (options, server, results) = (report.Options, report.Server, report.Results);
         var sb = new StringBuilder();
         sb.AppendLine("# Switchboard conformance report").AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Server: `{server.Server}` at `{options.WebSocketUrl}` (backend `{options.BackendUrl}`)");
@@ -89,6 +120,7 @@ public static class ReportWriter
             sb.AppendLine(CultureInfo.InvariantCulture, $"| [`{r.Case.Id}`](#{Anchor(r.Case.Id)}) | {r.Case.Profile} | {(r.Case.Level == RequirementLevel.Must ? "MUST" : "SHOULD")} | {verdict} | {r.Duration.TotalMilliseconds:F0} | {string.Join(", ", r.Case.Requirements)} |");
         }
 
+        AppendNotExercised(sb, report.NotExercised);
         foreach (var r in results.Where(r => r.Verdict != Verdict.Ok))
         {
             sb.AppendLine();
@@ -114,12 +146,53 @@ public static class ReportWriter
         return sb.ToString();
     }
 
-    /// <summary>Writes both reports into <paramref name="directory"/>.</summary>
-    public static async Task WriteAsync(string directory, ConformanceOptions options, ServerInfo server, IReadOnlyList<CaseResult> results, DateTimeOffset startedAt, CancellationToken cancellationToken = default)
+    /// <summary>Writes <c>report.json</c> and <c>report.md</c> into <paramref name="directory"/>.</summary>
+    public static async Task WriteAsync(string directory, RunReport report, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), BuildJson(options, server, results, startedAt).ToJsonString(Indented), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), BuildMarkdown(options, server, results), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), BuildJson(report).ToJsonString(Indented), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.md"), BuildMarkdown(report), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The not-exercised list as JSON: <c>{profile: [{id, level, reason}]}</c> (every profile present).</summary>
+    public static JsonObject NotExercisedJson(IReadOnlyList<NotExercisedEntry> entries)
+    {
+        var o = new JsonObject();
+        foreach (var profile in Profiles.All)
+        {
+            o[profile] = new JsonArray([.. entries.Where(e => e.Profile == profile).Select(e => (JsonNode?)new JsonObject
+            {
+                ["id"] = e.Id,
+                ["level"] = e.Level,
+                ["reason"] = e.Reason,
+            })]);
+        }
+
+        return o;
+    }
+
+    private static void AppendNotExercised(StringBuilder sb, IReadOnlyList<NotExercisedEntry> entries)
+    {
+        sb.AppendLine().AppendLine("## Not exercised").AppendLine();
+        sb.AppendLine("MUST and SHOULD requirements no case judged in this run, per profile, with the reason.").AppendLine();
+        foreach (var profile in Profiles.All)
+        {
+            var mine = entries.Where(e => e.Profile == profile).ToList();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"### {profile} ({mine.Count})").AppendLine();
+            if (mine.Count == 0)
+            {
+                sb.AppendLine("Every MUST and SHOULD id of this profile was exercised.").AppendLine();
+                continue;
+            }
+
+            sb.AppendLine("| id | level | why |").AppendLine("|---|---|---|");
+            foreach (var e in mine)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {e.Id} | {e.Level} | {e.Reason.Replace("|", "\\|", StringComparison.Ordinal)} |");
+            }
+
+            sb.AppendLine();
+        }
     }
 
     private static string Anchor(string id) => id.Replace(".", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
