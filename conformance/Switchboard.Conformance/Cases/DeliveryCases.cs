@@ -128,7 +128,7 @@ internal static class DeliveryCases
                 await beyond.CloseAsync();
                 var plain = await ctx.ConnectAsync("bob");
                 ctx.RequireEqual(2L, plain.Connect!.Int("missed"), "CONNECT missed of the next plain connect (acked_seq still 0)", plain.Connect.Text);
-            }, capability: Capabilities.Chat);
+            }, uses: [Capabilities.Chat]);
 
         yield return Define("dlv.resume-recovered-true", Profiles.Core, "A resume with the right epoch and nothing missed is recovered",
             "Connecting with since = last seq and the stream's epoch gets CONNECT {recovered: true, missed: 0}.",
