@@ -42,10 +42,22 @@ public sealed class CapabilityTieTests
     [Fact]
     public void Check_reports_a_capability_neither_the_ids_nor_the_run_justify()
     {
-        var presenceCase = FakeCase(["SB-PRES-006"], uses: [Capabilities.ServiceDesk]);
+        var presenceCase = FakeCase(["SB-PRES-001"], uses: [Capabilities.ServiceDesk]);
         var problems = RequirementCapabilities.Check(presenceCase, ["command:GET_ONLINE_LIST"]);
         Assert.Contains(problems, p => p.Contains("requires service-desk", StringComparison.Ordinal));
-        Assert.Empty(RequirementCapabilities.Check(FakeCase(["SB-PRES-006"]), ["command:GET_ONLINE_LIST"]));
+        Assert.Empty(RequirementCapabilities.Check(FakeCase(["SB-PRES-001"]), ["command:GET_ONLINE_LIST"]));
+    }
+
+    [Fact]
+    public void Rules_section_1_ties_to_more_than_their_area_need_every_capability_it_names()
+    {
+        // PROTOCOL.md section 1's rule table: SB-PRES-006 binds with presence and service-desk, SB-HS-013 with
+        // service-desk, SB-ROOM-012 with chat and rooms-history; SB-TIMER-001 is core.
+        Assert.Equal(["presence", "service-desk"], RequirementCapabilities.ForRequirements(["SB-PRES-006"]).Order());
+        Assert.Equal(["service-desk"], RequirementCapabilities.ForRequirements(["SB-HS-013"]));
+        Assert.Equal(["chat", "rooms-history"], RequirementCapabilities.ForRequirements(["SB-ROOM-012"]).Order());
+        Assert.Empty(RequirementCapabilities.ForRequirements(["SB-TIMER-001"]));
+        Assert.Equal(["presence", "service-desk"], FakeCase(["SB-PRES-006"]).Capabilities.Order());
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class ReportTests
         Assert.Contains("## Not exercised", ReportWriter.BuildMarkdown(run), StringComparison.Ordinal);
     }
 
-    /// <summary>A run of four cases: echo FAILED, cs.grab UNIMPLEMENTED, ka.idle-timeout INFORMATIONAL, hs.connect-greeting OK.</summary>
+    /// <summary>A run of four cases: echo FAILED, cs.grab UNIMPLEMENTED, ka.unanswered-ping-dropped INFORMATIONAL, hs.connect-greeting OK.</summary>
     internal static RunReport SampleRun()
     {
         static CaseResult R(string id, Verdict v, string? expectation = null, string? received = null, IReadOnlyList<string>? notes = null) => new()
@@ -125,7 +125,7 @@ public sealed class ReportTests
             R("hs.connect-greeting", Verdict.Ok),
             R("echo.roundtrip", Verdict.Failed, "ECHO data = \"hello\"", Hostile),
             R("cs.grab", Verdict.Unimplemented, "CONNECT capabilities contains \"service-desk\"", "capabilities = [chat]"),
-            R("ka.idle-timeout", Verdict.Informational, notes: ["idle_timeout_ms = 600000 ms: waiting for it exceeds the bound of 90 s (--max-wait); not exercised."]),
+            R("ka.unanswered-ping-dropped", Verdict.Informational, notes: ["idle_timeout_ms = 600000 ms: waiting for it exceeds the bound of 90 s (--max-wait); not exercised."]),
         };
         var ran = results.Select(r => r.Case.Id).ToHashSet();
         var notRun = CaseCatalog.All.Where(c => !ran.Contains(c.Id)).ToDictionary(

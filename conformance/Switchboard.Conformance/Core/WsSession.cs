@@ -704,15 +704,6 @@ public sealed class WsSession : IAsyncDisposable
                 return;
             }
 
-            if (o["command"] is JsonValue c && c.TryGetValue<string>(out var command))
-            {
-                _ctx.RecordUsage("command:" + command);
-                if (command == Wire.JoinRoom && o["request"] is JsonObject r && r["since"] is not null)
-                {
-                    _ctx.RecordUsage(Spec.RequirementCapabilities.JoinRoomWithSince);
-                }
-            }
-
             if (o["cid"] is JsonValue v && v.TryGetValue<string>(out var cid))
             {
                 lock (_sentCids)
@@ -721,10 +712,20 @@ public sealed class WsSession : IAsyncDisposable
                     _sentOrder[cid] = ++_sendCounter;
                 }
             }
+
+            // After the cid: a command name with a lone-surrogate escape cannot be read (SB-CODEC-018), but its cid counts.
+            if (o["command"] is JsonValue c && c.TryGetValue<string>(out var command))
+            {
+                _ctx.RecordUsage("command:" + command);
+                if (command == Wire.JoinRoom && o["request"] is JsonObject r && r["since"] is not null)
+                {
+                    _ctx.RecordUsage(Spec.RequirementCapabilities.JoinRoomWithSince);
+                }
+            }
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
         {
-            // Not JSON, or a cid that is not text (SB-CODEC-018): no cid to remember.
+            // Not JSON, or a cid or command that is not readable text (SB-CODEC-018).
         }
     }
 

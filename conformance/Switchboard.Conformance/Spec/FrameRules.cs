@@ -48,7 +48,9 @@ public static partial class FrameRules
             return findings;
         }
 
-        if (envelope["cid"] is null && spec.EventDelivery.TryGetValue(eventName, out var delivery) && delivery == "reply" && !IsErrorEvent(eventName, spec))
+        // SB-ENV-013's one exception: a reply the spec sends also to a command without cid (x-reply-without-cid).
+        if (envelope["cid"] is null && spec.EventDelivery.TryGetValue(eventName, out var delivery) && delivery == "reply" && !IsErrorEvent(eventName, spec)
+            && !spec.Commands.Values.Any(c => c.ReplyWithoutCid && c.Reply == eventName))
         {
             findings.Add(new("SB-ENV-013", $"{eventName} is a success reply; a command without cid gets none, so it must carry the command's cid"));
         }

@@ -47,6 +47,13 @@ public static class RequirementCapabilities
         var result = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in ids)
         {
+            // A rule section 1 ties to more than its area (e.g. SB-PRES-006: presence and service-desk).
+            if (spec.RuleConditions.TryGetValue(id, out var conditions))
+            {
+                result.UnionWith(conditions);
+                continue;
+            }
+
             if (Of(id, spec) is { } cap)
             {
                 result.Add(cap);

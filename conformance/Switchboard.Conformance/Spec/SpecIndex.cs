@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -17,7 +18,8 @@ public sealed record Requirement(string Id, string Level, string Area);
 /// <param name="Reply">Success reply event (<c>x-reply</c>), or null (PONG).</param>
 /// <param name="ErrorReply">Error event (<c>x-error-reply</c>).</param>
 /// <param name="Requirements">The command's <c>x-requirements</c>, first = primary area.</param>
-public sealed record CommandInfo(string Name, string? Reply, string ErrorReply, IReadOnlyList<string> Requirements);
+/// <param name="ReplyWithoutCid">asyncapi <c>x-reply-without-cid</c>: the reply is sent also to the command without a cid (JOIN_ROOM, SB-ROOM-002).</param>
+public sealed record CommandInfo(string Name, string? Reply, string ErrorReply, IReadOnlyList<string> Requirements, bool ReplyWithoutCid = false);
 
 /// <summary>
 /// What the suite reads from the spec at run time: requirement ids and levels and the area → capability table of
@@ -34,6 +36,7 @@ public sealed partial class SpecIndex
     private SpecIndex(
         IReadOnlyDictionary<string, Requirement> requirements,
         IReadOnlyDictionary<string, AreaCapability> areas,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> ruleConditions,
         IReadOnlyDictionary<string, JsonObject> eventResponses,
         IReadOnlyDictionary<string, string> eventDelivery,
         IReadOnlyDictionary<string, CommandInfo> commands,
@@ -41,6 +44,7 @@ public sealed partial class SpecIndex
     {
         Requirements = requirements;
         Areas = areas;
+        RuleConditions = ruleConditions;
         EventResponseSchemas = eventResponses;
         EventDelivery = eventDelivery;
         Commands = commands;
@@ -55,6 +59,13 @@ public sealed partial class SpecIndex
 
     /// <summary>Section 1's table: area → capability (null = core) and the optional history-replay capability.</summary>
     public IReadOnlyDictionary<string, AreaCapability> Areas { get; }
+
+    /// <summary>
+    /// Section 1's second table: rules that depend on more than their area's capability → every capability they need
+    /// (empty = core). An id listed in more than one row (a rule split by topic, e.g. SB-HS-001's WebSocket and HTTP
+    /// paths) is left out: its area decides, and cases declare the rest through <c>uses</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> RuleConditions { get; }
 
     /// <summary>Event name → schema of its <c>response</c> (unresolved <c>$ref</c>s allowed).</summary>
     public IReadOnlyDictionary<string, JsonObject> EventResponseSchemas { get; }
@@ -97,6 +108,7 @@ public sealed partial class SpecIndex
         }
 
         var areas = ParseAreaTable(protocolMarkdown);
+        var ruleConditions = ParseRuleConditions(protocolMarkdown);
         var root = YamlToJson(asyncApiYaml) as JsonObject ?? throw new InvalidDataException("asyncapi.yaml is not a mapping");
         var components = root["components"] as JsonObject ?? throw new InvalidDataException("asyncapi.yaml has no components");
         var schemas = components["schemas"] as JsonObject ?? [];
@@ -121,11 +133,11 @@ public sealed partial class SpecIndex
             }
             else
             {
-                commands[name] = new CommandInfo(name, Jq.Str(message, "x-reply"), Jq.Str(message, "x-error-reply") ?? Wire.Error, reqs);
+                commands[name] = new CommandInfo(name, Jq.Str(message, "x-reply"), Jq.Str(message, "x-error-reply") ?? Wire.Error, reqs, Jq.Str(message, "x-reply-without-cid") == "true");
             }
         }
 
-        return new SpecIndex(requirements, areas, responses, delivery, commands, schemas);
+        return new SpecIndex(requirements, areas, ruleConditions, responses, delivery, commands, schemas);
     }
 
     private static Dictionary<string, AreaCapability> ParseAreaTable(string markdown)
@@ -150,6 +162,51 @@ public sealed partial class SpecIndex
         if (result.Count == 0)
         {
             throw new InvalidDataException("PROTOCOL.md section 1 has no area | scope | capability table");
+        }
+
+        return result;
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> ParseRuleConditions(string markdown)
+    {
+        var start = markdown.IndexOf("| rule | binding when the server declares |", StringComparison.Ordinal);
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (start < 0)
+        {
+            return result;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var ambiguous = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in markdown[start..].Split('\n').Skip(2).TakeWhile(l => l.StartsWith('|')))
+        {
+            var cells = line.Split('|');
+            if (cells.Length < 4)
+            {
+                continue;
+            }
+
+            var capabilities = TickRegex().Matches(cells[2]).Select(t => t.Groups[1].Value).ToList();
+            foreach (Match id in RuleIdRegex().Matches(cells[1]))
+            {
+                var first = int.Parse(id.Groups[2].Value, CultureInfo.InvariantCulture);
+                var last = id.Groups[3].Success ? int.Parse(id.Groups[3].Value, CultureInfo.InvariantCulture) : first;
+                for (var n = first; n <= last; n++)
+                {
+                    var name = $"SB-{id.Groups[1].Value}-{n:000}";
+                    if (!seen.Add(name))
+                    {
+                        ambiguous.Add(name);
+                    }
+
+                    result[name] = capabilities;
+                }
+            }
+        }
+
+        foreach (var name in ambiguous)
+        {
+            result.Remove(name);
         }
 
         return result;
@@ -188,6 +245,9 @@ public sealed partial class SpecIndex
 
     [GeneratedRegex(@"(?m)^\| ([A-Z]+) \|[^|\n]*\|([^|\n]*)\|\s*$")]
     private static partial Regex AreaRowRegex();
+
+    [GeneratedRegex(@"SB-([A-Z]+)-(\d{3})(?:\.\.(\d{3}))?")]
+    private static partial Regex RuleIdRegex();
 
     [GeneratedRegex(@"`([a-z-]+)`")]
     private static partial Regex TickRegex();
