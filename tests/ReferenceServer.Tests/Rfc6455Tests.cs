@@ -27,8 +27,11 @@ public sealed class Rfc6455Tests(SharedServer server) : IClassFixture<SharedServ
         bytes[30] = 0xFF;
         await session.Client.SendBytesAsync(bytes, WebSocketMessageType.Text);
 
+        // The framework's WebSocket sends close 1007 and then aborts the connection; the abort can overtake the close
+        // frame on the wire (seen once on a loaded 2-core machine over HTTP/1.1 too), so the status is 1007 or absent:
+        // the close frame is the RFC's SHOULD (section 7.1.7), failing the connection is the MUST (SB-CODEC-002).
         var (closeEvent, status) = await session.Client.WaitForCloseAsync();
-        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, status);
+        Assert.True(status is null or WebSocketCloseStatus.InvalidPayloadData, $"close status {status}");
         Assert.Null(closeEvent);
         Assert.DoesNotContain(session.Client.History, e => e.Event is "ERROR" or "CLOSE" or "ECHO");
     }
