@@ -16,6 +16,13 @@ public class ReferenceServerFixture : IAsyncLifetime
         "ka.ping", "ka.websocket-ping", "ka.unanswered-ping-dropped", "ka.activity-keeps-alive", "xfer.timeout", "cs.idle-warning-and-close", "cs.idle-activity-resets",
     };
 
+    /// <summary>
+    /// How long the tests wait for an expected event. Generous on purpose: CI shares two cores with other jobs and a
+    /// loaded machine has taken seconds for a single CONNECT. It costs time only when something is actually wrong
+    /// (a wrong reply, or one with a wrong cid, fails at once); silence windows are separate and stay short.
+    /// </summary>
+    public static readonly TimeSpan ExpectTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether this fixture uses short timers.</summary>
     protected virtual bool ShortTimers => false;
 
@@ -54,7 +61,7 @@ public class ReferenceServerFixture : IAsyncLifetime
         WebSocketUrl = new UriBuilder(server.BaseUri) { Scheme = "ws" }.Uri,
         BackendUrl = server.BaseUri,
         SigningKey = server.SigningKey,
-        ExpectTimeout = TimeSpan.FromSeconds(10),
+        ExpectTimeout = ReferenceServerFixture.ExpectTimeout,
         SilenceWindow = TimeSpan.FromMilliseconds(250),
         MaxDerivedWait = TimeSpan.FromSeconds(20),
         TransferTimeout = TimeSpan.FromMilliseconds(shortTimers ? 1000 : 30000),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Switchboard.Conformance.Cases;
@@ -97,7 +98,7 @@ public sealed class RunnerCliTests(ReferenceServerFixture fixture) : IClassFixtu
             var (exit, output, error) = await RunAsync(
                 "--url", $"ws://127.0.0.1:{port}", "--url", $"ws://localhost:{port}", "--backend-url", fixture.Server.BaseUri.ToString(),
                 "--signing-key", fixture.Server.SigningKey, "--case", "echo.*", "--case", "chat.private-all-connections", "--case", "dlv.resume-no-loss-no-dup",
-                "--skip", "echo.near-limit", "--timeout-ms", "10000",
+                "--skip", "echo.near-limit", "--timeout-ms", ((long)ReferenceServerFixture.ExpectTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 "--out", dir.FullName, "--junit", Path.Combine(dir.FullName, "junit.xml"), "--html", Path.Combine(dir.FullName, "report.html"));
             Assert.True(exit == 0, output + error);
             Assert.Contains("2 nodes", output, StringComparison.Ordinal);
@@ -130,7 +131,7 @@ public sealed class RunnerCliTests(ReferenceServerFixture fixture) : IClassFixtu
             WebSocketUrls = [new Uri($"ws://127.0.0.1:{port}"), new Uri($"ws://localhost:{port}")],
             BackendUrl = fixture.Server.BaseUri,
             SigningKey = fixture.Server.SigningKey,
-            ExpectTimeout = TimeSpan.FromSeconds(10),
+            ExpectTimeout = ReferenceServerFixture.ExpectTimeout,
         };
         using var runner = new ConformanceRunner(options);
         var result = await runner.RunAsync(CaseCatalog.Get("hs.client-id-unique"), fixture.Info);

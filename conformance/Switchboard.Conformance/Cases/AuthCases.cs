@@ -49,9 +49,16 @@ internal static class AuthCases
             "After REFRESH_TOKEN the connection is not closed when the original token's exp passes.",
             ["SB-AUTH-011", "SB-AUTH-015"], async ctx =>
             {
-                var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: TimeSpan.FromSeconds(2)));
+                // The refresh must reach the server before the first token expires, or the case judges nothing but
+                // its own slowness: under load a connect alone can take seconds (and exp is whole seconds, so a
+                // lifetime L leaves L - 1 to L). So the lifetime is generous and the silence lasts until the first
+                // token's exp has passed by a margin, measured from when it was minted.
+                var lifetime = TimeSpan.FromSeconds(8);
+                var expires = ctx.Options.Time.GetUtcNow() + lifetime;
+                var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: lifetime));
                 await s.CallAsync(Wire.RefreshToken, Obj(("token", ctx.TokenFor("alice"))), Wire.Ack);
-                await s.ExpectNoEventAsync(Wire.Close, window: TimeSpan.FromSeconds(2.5));
+                var pastExpiry = expires - ctx.Options.Time.GetUtcNow() + TimeSpan.FromSeconds(2);
+                await s.ExpectNoEventAsync(Wire.Close, window: pastExpiry > TimeSpan.FromSeconds(2) ? pastExpiry : TimeSpan.FromSeconds(2));
                 await AssertStillOpenAsync(ctx, s);
             }, snapshot: SnapshotMode.Ordered);
 
@@ -59,8 +66,12 @@ internal static class AuthCases
             "A connection whose token expires (and is not refreshed) is closed with CLOSE 4419 \"token expired\".",
             ["SB-AUTH-015"], async ctx =>
             {
-                var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: TimeSpan.FromSeconds(2)));
-                var close = await s.ExpectServerCloseAsync(CloseCodes.TokenExpired, TimeSpan.FromSeconds(6));
+                // Long enough that a loaded machine still connects before exp (a token already expired at the upgrade
+                // is rejected, which is another rule); the wait for the close counts from the mint.
+                var lifetime = TimeSpan.FromSeconds(5);
+                var expires = ctx.Options.Time.GetUtcNow() + lifetime;
+                var s = await ctx.ConnectAsync("alice", configure: o => o.Token = ctx.TokenFor("alice", lifetime: lifetime));
+                var close = await s.ExpectServerCloseAsync(CloseCodes.TokenExpired, expires - ctx.Options.Time.GetUtcNow() + ctx.Timeout);
                 ctx.RequireEqual(true, close.Bool("retryable"), "CLOSE retryable", close.Text);
             });
 

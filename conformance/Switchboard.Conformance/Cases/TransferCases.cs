@@ -27,13 +27,17 @@ internal static class TransferCases
         return (a1, a2, v, id, transferId);
     }
 
-    private static ConformanceCase XferError(string id, string title, int code, string[] reqs, Func<CaseContext, WsSession, Task<string>> target) =>
+    /// <summary>
+    /// A REQUEST_TRANSFER error case. <paramref name="target"/> gets the requester and the conversation it owns and
+    /// returns the <c>to</c> user id once the server observably holds the state the error depends on.
+    /// </summary>
+    private static ConformanceCase XferError(string id, string title, int code, string[] reqs, Func<CaseContext, WsSession, string, Task<string>> target) =>
         Define(id, Profiles.ServiceDesk, title, $"REQUEST_TRANSFER is answered with TRANSFER_ERROR {code}.", reqs, async ctx =>
         {
             var a1 = await Agent(ctx, "agent1");
             var (_, conv) = await QueueAsync(ctx);
             await GrabAsync(ctx, a1, conv);
-            var to = await target(ctx, a1);
+            var to = await target(ctx, a1, conv);
             var cid = await a1.SendCommandAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", to)));
             var e = await a1.ExpectErrorAsync(code, cid, Wire.TransferError);
             ctx.RequireEqual(conv, e.Str("conversation_id"), "TRANSFER_ERROR conversation_id", e.Text);
@@ -97,20 +101,28 @@ internal static class TransferCases
                 ctx.Require(late.Event == Wire.Error && late.Int("code") is Err.TransferNotFound or Err.TransferTimeout, "a late ACCEPT_TRANSFER gets ERROR 4006 or 4007", late.Text);
             });
 
-        yield return XferError("xfer.target-offline", "Transfer to an offline agent -> 4004", Err.TransferTargetOffline, ["SB-XFER-003"], async (ctx, _) =>
+        // The close handshake completing does not mean the server has processed the disconnect (nothing in the spec
+        // orders the two), so a REQUEST_TRANSFER sent right after CloseAsync could still find the agent online. The
+        // case first makes the disconnect observable within service-desk: a transfer pending to the agent fails with
+        // 4004 once its last agent connection is gone (SB-XFER-009); only then is the agent offline for certain.
+        yield return XferError("xfer.target-offline", "Transfer to an offline agent -> 4004", Err.TransferTargetOffline, ["SB-XFER-003", "SB-XFER-009"], async (ctx, a1, conv) =>
         {
             var gone = await Agent(ctx, "agentgone");
+            var pending = await a1.CallAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", ctx.User("agentgone"))), Wire.Transfer);
+            var transferId = RequireString(ctx, pending, "transfer_id");
             await gone.CloseAsync();
+            var failed = await a1.ExpectAsync(Wire.TransferError, f => f.Str("transfer_id") == transferId, "TRANSFER_ERROR 4004 for the transfer pending to the agent that left");
+            ctx.RequireEqual((long)Err.TransferTargetOffline, failed.Int("code"), "TRANSFER_ERROR code when the target leaves", failed.Text);
             return ctx.User("agentgone");
         });
 
-        yield return XferError("xfer.target-not-agent", "Transfer to a non-agent -> 4005", Err.TransferTargetNotAgent, ["SB-XFER-003"], async (ctx, _) =>
+        yield return XferError("xfer.target-not-agent", "Transfer to a non-agent -> 4005", Err.TransferTargetNotAgent, ["SB-XFER-003"], async (ctx, _, _) =>
         {
             await ctx.ConnectAsync("plainuser");
             return ctx.User("plainuser");
         });
 
-        yield return XferError("xfer.to-self", "Transfer to oneself -> 4010", Err.TransferToSelf, ["SB-XFER-003"], (ctx, _) => Task.FromResult(ctx.User("agent1")));
+        yield return XferError("xfer.to-self", "Transfer to oneself -> 4010", Err.TransferToSelf, ["SB-XFER-003"], (ctx, _, _) => Task.FromResult(ctx.User("agent1")));
 
         yield return Define("xfer.not-participant", Profiles.ServiceDesk, "Transfer of someone else's conversation -> 4003",
             "REQUEST_TRANSFER by an agent who does not own the conversation gets TRANSFER_ERROR 4003.",
