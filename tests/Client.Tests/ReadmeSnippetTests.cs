@@ -3,22 +3,25 @@ using System.Text.RegularExpressions;
 namespace Switchboard.Client.Tests;
 
 /// <summary>
-/// The README's quickstart is the compiled <c>#region Quickstart</c> of samples/ChatConsole/Quickstart.cs, so the
-/// code a new user copies cannot rot: this test fails when the two differ.
+/// The quickstart in the repository's README and in the Switchboard.Client package's README (src/Client/PACKAGE.md, the
+/// nuget.org page) is the compiled <c>#region Quickstart</c> of samples/ChatConsole/Quickstart.cs, so the code a new
+/// user copies cannot rot: this test fails when they differ.
 /// </summary>
 public sealed partial class ReadmeSnippetTests
 {
-    [Fact]
-    public void ReadmeQuickstartMatchesTheCompiledSample()
+    [Theory]
+    [InlineData("README.md")]
+    [InlineData("src/Client/PACKAGE.md")]
+    public void ReadmeQuickstartMatchesTheCompiledSample(string readmePath)
     {
         var root = FindRepoRoot();
         var sample = File.ReadAllText(Path.Combine(root, "samples", "ChatConsole", "Quickstart.cs"));
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(root, readmePath));
 
         var region = RegionPattern().Match(sample);
         Assert.True(region.Success, "samples/ChatConsole/Quickstart.cs has no '#region Quickstart'.");
         var block = SnippetPattern().Match(readme);
-        Assert.True(block.Success, "README.md has no quickstart snippet block.");
+        Assert.True(block.Success, readmePath + " has no quickstart snippet block.");
 
         Assert.Equal(Dedent(region.Groups["code"].Value), Dedent(block.Groups["code"].Value));
     }

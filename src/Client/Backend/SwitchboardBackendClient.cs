@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -22,6 +23,7 @@ namespace Switchboard.Client;
 /// spec's <see cref="ErrorCode"/> and the problem's <c>path</c>; a success body that does not match its schema throws
 /// <see cref="JsonException"/>.
 /// </summary>
+[SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped: each convenience overload and its request-body overload differ in required parameters, so a call is never ambiguous.")]
 public sealed class SwitchboardBackendClient
 {
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };

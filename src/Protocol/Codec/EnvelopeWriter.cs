@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Buffers;
 using System.Text.Json;
 
@@ -106,6 +107,7 @@ public static class EnvelopeWriter
     /// Serializes an event envelope once into a new array, so a broadcast can send the same bytes to every recipient
     /// (the only allocation is the returned array).
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static byte[] Serialize(IServerEvent response, string? cid = null, long? seq = null)
     {
         var buffer = RentBuffer();
@@ -121,6 +123,7 @@ public static class EnvelopeWriter
     }
 
     /// <summary>Serializes a command envelope into a new array.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static byte[] Serialize(IClientCommand request, string? cid = null)
     {
         var buffer = RentBuffer();

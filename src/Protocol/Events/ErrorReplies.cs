@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using Switchboard.Protocol.Codec;
 
@@ -29,6 +30,7 @@ public static class ErrorReplies
 public sealed partial class ErrorEvent
 {
     /// <summary>Creates an ERROR payload from a codec error.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static ErrorEvent From(ProtocolError error, string? command = null) => new()
     {
         Code = (int)error.Code,
@@ -46,6 +48,7 @@ public sealed partial class ErrorEvent
     public SwitchboardException ToException() => new(ErrorCode, Message, Path);
 
     /// <summary>Creates an ERROR payload.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static ErrorEvent From(ErrorCode code, string message, string? path = null, string? command = null) =>
         From(new ProtocolError(code, message, path), command);
 }
@@ -54,6 +57,7 @@ public sealed partial class ErrorEvent
 public sealed partial class SendMessageErrorEvent
 {
     /// <summary>Creates a SEND_MESSAGE_ERROR payload from a codec error.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static SendMessageErrorEvent From(ProtocolError error, string? command = null) => new()
     {
         Code = (int)error.Code,
@@ -71,6 +75,7 @@ public sealed partial class SendMessageErrorEvent
     public SwitchboardException ToException() => new(ErrorCode, Message, Path);
 
     /// <summary>Creates a SEND_MESSAGE_ERROR payload.</summary>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "v1 surface as shipped; the overloads differ in a required first parameter, so a call is never ambiguous.")]
     public static SendMessageErrorEvent From(ErrorCode code, string message, string? path = null, string? command = null) =>
         From(new ProtocolError(code, message, path), command);
 }
