@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Switchboard.Server.Diagnostics;
 
 /// <summary>
-/// The server's instruments on meter <c>Switchboard.Server</c> (System.Diagnostics.Metrics; collect with
-/// <c>dotnet-counters monitor -n Switchboard.Server --counters Switchboard.Server</c> or OpenTelemetry).
+/// The server's instruments on meter <c>Switchboard.ReferenceServer</c> (name kept from before the library split; System.Diagnostics.Metrics; collect with
+/// <c>dotnet-counters monitor -n Switchboard.ReferenceServer --counters Switchboard.ReferenceServer</c> or OpenTelemetry).
 /// </summary>
 public sealed class SwitchboardMetrics
 {

@@ -57,7 +57,7 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
     [JsonPropertyName("protocol")]
     public required string Protocol { get; init; }
 
-    /// <summary>Server product and version, e.g. <c>Switchboard.Server/1.0.0</c>. Informational. Required. Wire: <c>server</c>.</summary>
+    /// <summary>Server product and version, e.g. <c>Switchboard.ReferenceServer/1.0.0</c>. Informational. Required. Wire: <c>server</c>.</summary>
     [JsonPropertyName("server")]
     public required string Server { get; init; }
 
