@@ -6,15 +6,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.Protocol;
 using Switchboard.Protocol.Codec;
-using Switchboard.ReferenceServer.Connections;
-using Switchboard.ReferenceServer.Hosting;
-using Switchboard.ReferenceServer.Messaging;
+using Switchboard.Server.Connections;
+using Switchboard.Server.Hosting;
+using Switchboard.Server.Messaging;
 
 namespace Switchboard.Benchmarks;
 
 /// <summary>
 /// The reference server's dispatch of one SEND_ROOM_MESSAGE to a room of N members, in-process: the real service
-/// container (<c>AddSwitchboardReferenceServer</c>, SQLite store in a temporary directory), the real
+/// container (<c>AddSwitchboard</c>, SQLite store in a temporary directory), the real
 /// <see cref="CommandDispatcher"/> and room handler, and N in-memory connections whose send queue only counts frames.
 /// Measures everything between "command decoded" and "frame queued on every member": validation, room-stream append
 /// (SQLite), serialize once, fan-out. No socket I/O.
@@ -51,7 +51,7 @@ public class RoomDispatchBenchmarks
         collection.AddSingleton<IConfiguration>(configuration);
         collection.AddSingleton<IHostEnvironment>(new BenchHostEnvironment(dataDirectory));
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        collection.AddSwitchboardReferenceServer(configuration);
+        collection.AddSwitchboard();
         services = collection.BuildServiceProvider();
         foreach (var hosted in services.GetServices<IHostedService>())
         {

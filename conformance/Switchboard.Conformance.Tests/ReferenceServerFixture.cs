@@ -1,5 +1,5 @@
 using Switchboard.Conformance.Core;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
 namespace Switchboard.Conformance.Tests;
 

@@ -106,5 +106,5 @@ public sealed class ChatPageTests(BrowserFixture browser) : PageTestBase(browser
         await ScreenshotAsync(bob, "chat-after-server-restart");
     }
 
-    private Task<ReferenceServer.Testing.TestServerHost> StartServerAsyncOnPort(int port) => StartServerAsync(port);
+    private Task<Server.Testing.TestServerHost> StartServerAsyncOnPort(int port) => StartServerAsync(port);
 }

@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Switchboard.Browser.Tests;

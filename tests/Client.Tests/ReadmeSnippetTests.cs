@@ -3,25 +3,27 @@ using System.Text.RegularExpressions;
 namespace Switchboard.Client.Tests;
 
 /// <summary>
-/// The quickstart in the repository's README and in the Switchboard.Client package's README (src/Client/PACKAGE.md, the
-/// nuget.org page) is the compiled <c>#region Quickstart</c> of samples/ChatConsole/Quickstart.cs, so the code a new
-/// user copies cannot rot: this test fails when they differ.
+/// The C# snippets of the repository's README and of the Switchboard.Client package's README (src/Client/PACKAGE.md,
+/// the nuget.org page) are compiled regions of the samples (<c>#region Quickstart</c> of
+/// samples/ChatConsole/Quickstart.cs, <c>#region HostSwitchboard</c> of samples/HostedInMinimalApi/HostedApp.cs), so the
+/// code a new user copies cannot rot: this test fails when a snippet and its region differ.
 /// </summary>
-public sealed partial class ReadmeSnippetTests
+public sealed class ReadmeSnippetTests
 {
     [Theory]
-    [InlineData("README.md")]
-    [InlineData("src/Client/PACKAGE.md")]
-    public void ReadmeQuickstartMatchesTheCompiledSample(string readmePath)
+    [InlineData("README.md", "samples/ChatConsole/Quickstart.cs", "Quickstart")]
+    [InlineData("src/Client/PACKAGE.md", "samples/ChatConsole/Quickstart.cs", "Quickstart")]
+    [InlineData("README.md", "samples/HostedInMinimalApi/HostedApp.cs", "HostSwitchboard")]
+    public void ReadmeSnippetMatchesTheCompiledSample(string readmePath, string file, string regionName)
     {
         var root = FindRepoRoot();
-        var sample = File.ReadAllText(Path.Combine(root, "samples", "ChatConsole", "Quickstart.cs"));
+        var sample = File.ReadAllText(Path.Combine(root, file));
         var readme = File.ReadAllText(Path.Combine(root, readmePath));
 
-        var region = RegionPattern().Match(sample);
-        Assert.True(region.Success, "samples/ChatConsole/Quickstart.cs has no '#region Quickstart'.");
-        var block = SnippetPattern().Match(readme);
-        Assert.True(block.Success, readmePath + " has no quickstart snippet block.");
+        var region = Regex.Match(sample, @"#region " + Regex.Escape(regionName) + @"\n(?<code>.*?)\n\s*#endregion", RegexOptions.Singleline);
+        Assert.True(region.Success, $"{file} has no '#region {regionName}'.");
+        var block = Regex.Match(readme, @"<!-- snippet: " + Regex.Escape(file + "#" + regionName) + @"[^>]*-->\s*```csharp\n(?<code>.*?)\n```", RegexOptions.Singleline);
+        Assert.True(block.Success, $"{readmePath} has no snippet block for {file}#{regionName}.");
 
         Assert.Equal(Dedent(region.Groups["code"].Value), Dedent(block.Groups["code"].Value));
     }
@@ -45,10 +47,4 @@ public sealed partial class ReadmeSnippetTests
 
         throw new InvalidOperationException("Protocol.sln not found above " + AppContext.BaseDirectory);
     }
-
-    [GeneratedRegex(@"#region Quickstart\n(?<code>.*?)\n\s*#endregion", RegexOptions.Singleline)]
-    private static partial Regex RegionPattern();
-
-    [GeneratedRegex(@"<!-- snippet: samples/ChatConsole/Quickstart\.cs#Quickstart[^>]*-->\s*```csharp\n(?<code>.*?)\n```", RegexOptions.Singleline)]
-    private static partial Regex SnippetPattern();
 }

@@ -1,6 +1,6 @@
 using Switchboard.Client.Tests.Infrastructure;
 using Switchboard.Protocol;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
 namespace Switchboard.Client.Tests;
 

@@ -1,9 +1,9 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class AuthTests(SharedServer server) : IClassFixture<SharedServer>
 {

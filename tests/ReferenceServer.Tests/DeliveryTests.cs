@@ -1,6 +1,6 @@
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class DeliveryTests
 {

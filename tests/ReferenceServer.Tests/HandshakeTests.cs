@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class HandshakeTests(SharedServer server) : IClassFixture<SharedServer>
 {

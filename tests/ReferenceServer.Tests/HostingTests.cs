@@ -2,13 +2,13 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Auth;
+using Switchboard.Server.Auth;
 using Switchboard.ReferenceServer.Cli;
-using Switchboard.ReferenceServer.Connections;
-using Switchboard.ReferenceServer.Messaging;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Connections;
+using Switchboard.Server.Messaging;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class HostingTests
 {

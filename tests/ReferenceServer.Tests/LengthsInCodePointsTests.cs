@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Switchboard.Protocol;
 using Switchboard.Protocol.Codec;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 /// <summary>
 /// Section 7: lengths count Unicode scalar values. Every length limit, over WebSocket and HTTP, accepts exactly the

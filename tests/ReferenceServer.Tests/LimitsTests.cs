@@ -1,8 +1,8 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class LimitsTests
 {

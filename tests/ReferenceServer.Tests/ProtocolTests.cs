@@ -1,10 +1,10 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed partial class ProtocolTests(SharedServer server) : IClassFixture<SharedServer>
 {

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 /// <summary>
 /// RFC 6455 behaviour that a WebSocket library hides: checked with <see cref="RawWebSocketClient"/> on a bare TCP socket

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Storage;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Storage;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 /// <summary>
 /// SB-ROOM-012/014 at the retention boundary: a room with more messages than History:MaxPerStream. JOIN_ROOM with

@@ -1,6 +1,6 @@
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
 {

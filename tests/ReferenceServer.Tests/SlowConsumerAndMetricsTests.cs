@@ -2,11 +2,11 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Diagnostics;
-using Switchboard.ReferenceServer.Messaging;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Diagnostics;
+using Switchboard.Server.Messaging;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class SlowConsumerAndMetricsTests
 {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Storage;
+using Switchboard.Server.Storage;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 public sealed class StoreTests : IDisposable
 {

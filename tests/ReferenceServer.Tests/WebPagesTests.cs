@@ -4,11 +4,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Hosting;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Web;
+using Switchboard.Server.Hosting;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Web;
 
-namespace Switchboard.ReferenceServer.Tests;
+namespace Switchboard.Server.Tests;
 
 /// <summary>The pages from the web root and the loopback-only demo sign-in (src/ReferenceServer/Web).</summary>
 public sealed class WebPagesTests
@@ -99,12 +99,12 @@ public sealed class WebPagesTests
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "switchboard-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDir);
-        var builder = SwitchboardServer.CreateBuilder(
+        var builder = Switchboard.ReferenceServer.ReferenceServerHost.CreateBuilder(
         [
             "--urls", "http://0.0.0.0:0", "--data-dir", dataDir, "--signing-key", TestServerHost.DefaultSigningKey,
             "--Switchboard:Web:DemoSignIn=true", "--Logging:LogLevel:Default=Warning",
         ], new Microsoft.AspNetCore.Builder.WebApplicationOptions { Args = [], ContentRootPath = dataDir, EnvironmentName = "Testing" });
-        await using var app = SwitchboardServer.Build(builder);
+        await using var app = Switchboard.ReferenceServer.ReferenceServerHost.Build(builder);
         await app.StartAsync();
         try
         {

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Diagnostics;
-using Switchboard.ReferenceServer.Messaging;
+using Switchboard.Server.Diagnostics;
+using Switchboard.Server.Messaging;
 
 namespace Switchboard.Conformance.Tests.Faults;
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Conformance.Cases;
 using Switchboard.Conformance.Core;
 using Switchboard.Conformance.Reporting;
-using Switchboard.ReferenceServer.Diagnostics;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Diagnostics;
+using Switchboard.Server.Testing;
 using Xunit.Abstractions;
 
 namespace Switchboard.Conformance.Tests.Faults;

@@ -3,10 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Switchboard.ReferenceServer.Auth;
-using Switchboard.ReferenceServer.Hosting;
-using Switchboard.ReferenceServer.Messaging;
-using Switchboard.ReferenceServer.Options;
+using Switchboard.Server.Auth;
+using Switchboard.Server.Messaging;
+using Switchboard.Server.Options;
 
 namespace Switchboard.ReferenceServer.Cli;
 
@@ -54,7 +53,7 @@ public static class TokenCli
             }
         }
 
-        if (user is null || !Features.Validation.IsUserId(user))
+        if (user is null || !Switchboard.Server.Features.Validation.IsUserId(user))
         {
             stderr.WriteLine("--user is required (1-64 chars [A-Za-z0-9_.@-]).");
             stderr.WriteLine(Usage);
@@ -73,7 +72,7 @@ public static class TokenCli
             return Task.FromResult(2);
         }
 
-        var builder = SwitchboardServer.CreateBuilder([.. rest]);
+        var builder = ReferenceServerHost.CreateBuilder([.. rest]);
         builder.Logging.ClearProviders();
         using var app = builder.Build();
         var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;

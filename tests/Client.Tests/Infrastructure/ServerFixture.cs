@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
 namespace Switchboard.Client.Tests.Infrastructure;
 

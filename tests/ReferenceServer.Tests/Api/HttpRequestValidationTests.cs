@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Switchboard.Protocol;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests.Api;
+namespace Switchboard.Server.Tests.Api;
 
 /// <summary>
 /// Request bodies are read as the generated request types with the codes and paths of SB-API-015:

@@ -4,9 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Switchboard.Protocol;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Api;
+namespace Switchboard.Server.Tests.Api;
 
 /// <summary>
 /// Runs every golden HTTP example of <c>spec/vectors/http/*.json</c> against a real server (a fresh one per

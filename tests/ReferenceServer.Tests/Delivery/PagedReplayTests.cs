@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Connections;
-using Switchboard.ReferenceServer.Diagnostics;
-using Switchboard.ReferenceServer.Messaging;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Connections;
+using Switchboard.Server.Diagnostics;
+using Switchboard.Server.Messaging;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Delivery;
+namespace Switchboard.Server.Tests.Delivery;
 
 /// <summary>
 /// A durable backlog larger than the send queue bound (SB-LIM-004) is replayed in pages that fit the queue, and live

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Switchboard.ReferenceServer.Tests.Infrastructure;
+namespace Switchboard.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A WebSocket client on a bare <see cref="TcpClient"/>, for tests that must see or do what a WebSocket library hides:

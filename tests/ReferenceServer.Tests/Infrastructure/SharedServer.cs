@@ -1,6 +1,6 @@
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Infrastructure;
+namespace Switchboard.Server.Tests.Infrastructure;
 
 /// <summary>One real server shared by the tests of a class (tests use distinct user names).</summary>
 public sealed class SharedServer : IAsyncLifetime

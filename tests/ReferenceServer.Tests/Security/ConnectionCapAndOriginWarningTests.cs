@@ -1,9 +1,9 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.ReferenceServer.Hosting;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Hosting;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Security;
+namespace Switchboard.Server.Tests.Security;
 
 /// <summary>SB-LIM-009 (per-user connection cap, CLOSE 4409) and the startup warning about an empty Origin allow-list.</summary>
 public sealed class ConnectionCapAndOriginWarningTests
@@ -75,7 +75,7 @@ public sealed class ConnectionCapAndOriginWarningTests
     [InlineData("http://192.168.1.10:80", false)]
     [InlineData("http://chat.example.com:80", false)]
     public void Listen_addresses_are_classified_as_loopback_or_not(string address, bool loopback)
-        => Assert.Equal(loopback, SwitchboardServer.IsLoopbackAddress(address));
+        => Assert.Equal(loopback, ListenAddress.IsLoopback(address));
 
     [Fact]
     public async Task Listening_beyond_loopback_with_an_empty_origin_allow_list_logs_a_warning()

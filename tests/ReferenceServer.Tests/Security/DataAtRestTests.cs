@@ -1,8 +1,8 @@
-using Switchboard.ReferenceServer.Auth;
-using Switchboard.ReferenceServer.Storage;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Auth;
+using Switchboard.Server.Storage;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Security;
+namespace Switchboard.Server.Tests.Security;
 
 /// <summary>Data at rest: the data directory is created 0700, the database and its -wal/-shm files are 0600 (Unix).</summary>
 public sealed class DataAtRestTests

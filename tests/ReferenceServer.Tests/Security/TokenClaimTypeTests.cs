@@ -3,10 +3,10 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Switchboard.ReferenceServer.Testing;
-using Switchboard.ReferenceServer.Tests.Infrastructure;
+using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
-namespace Switchboard.ReferenceServer.Tests.Security;
+namespace Switchboard.Server.Tests.Security;
 
 /// <summary>
 /// SB-AUTH-004: a correctly signed token whose exp/nbf is not a NumericDate in range (a string, 2^62, -2^62) is

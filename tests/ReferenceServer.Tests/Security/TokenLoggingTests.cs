@@ -4,10 +4,10 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Switchboard.ReferenceServer.Hosting;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Hosting;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.Security;
+namespace Switchboard.Server.Tests.Security;
 
 /// <summary>
 /// SB-AUTH-020: no token reaches a log at any level — not from the query string (ASP.NET Core's request log), not
@@ -124,7 +124,7 @@ public sealed partial class TokenLoggingTests
     [Fact]
     public async Task Started_as_a_dll_from_another_directory_the_server_loads_its_appsettings()
     {
-        var serverDll = typeof(SwitchboardServer).Assembly.Location;
+        var serverDll = typeof(Switchboard.ReferenceServer.ReferenceServerHost).Assembly.Location;
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(serverDll)!, "appsettings.json")), "appsettings.json is next to the dll");
         var workDir = Directory.CreateTempSubdirectory("sb-cwd-").FullName;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.ServiceDesk;
-using Switchboard.ReferenceServer.ServiceDesk.Domain;
-using Switchboard.ReferenceServer.ServiceDesk.Persistence;
-using Switchboard.ReferenceServer.Storage;
+using Switchboard.Server.ServiceDesk;
+using Switchboard.Server.ServiceDesk.Domain;
+using Switchboard.Server.ServiceDesk.Persistence;
+using Switchboard.Server.Storage;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
+namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
 /// <summary>One notification the engine handed to the outbox.</summary>
 internal sealed record Sent(string Kind, string Recipient, object Payload, string? Detail = null, object? ReplyContext = null);

@@ -1,7 +1,7 @@
-using Switchboard.ReferenceServer.ServiceDesk;
-using Switchboard.ReferenceServer.ServiceDesk.Domain;
+using Switchboard.Server.ServiceDesk;
+using Switchboard.Server.ServiceDesk.Domain;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
+namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
 public sealed class ServiceDeskEngineTests : IDisposable
 {

@@ -1,6 +1,6 @@
-using Switchboard.ReferenceServer.ServiceDesk;
+using Switchboard.Server.ServiceDesk;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
+namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
 public sealed class ServiceDeskOptionsTests
 {

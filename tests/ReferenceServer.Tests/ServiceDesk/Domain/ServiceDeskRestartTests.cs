@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.ServiceDesk;
-using Switchboard.ReferenceServer.ServiceDesk.Domain;
+using Switchboard.Server.ServiceDesk;
+using Switchboard.Server.ServiceDesk.Domain;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Domain;
+namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
 public sealed class ServiceDeskRestartTests : IDisposable
 {

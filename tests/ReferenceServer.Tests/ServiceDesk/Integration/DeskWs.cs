@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Integration;
+namespace Switchboard.Server.Tests.ServiceDesk.Integration;
 
 /// <summary>Helpers over the core's test client: wait on the received history without consuming it.</summary>
 internal static class DeskWs

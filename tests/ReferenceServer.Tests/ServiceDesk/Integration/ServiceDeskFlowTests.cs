@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Integration;
+namespace Switchboard.Server.Tests.ServiceDesk.Integration;
 
 /// <summary>Service-desk flows over real WebSockets against the real server (core test host).</summary>
 public sealed class ServiceDeskFlowTests

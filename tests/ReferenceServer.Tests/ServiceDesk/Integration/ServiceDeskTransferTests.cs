@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Integration;
+namespace Switchboard.Server.Tests.ServiceDesk.Integration;
 
 /// <summary>REQUEST_/ACCEPT_/REFUSE_TRANSFER over real WebSockets.</summary>
 public sealed class ServiceDeskTransferTests

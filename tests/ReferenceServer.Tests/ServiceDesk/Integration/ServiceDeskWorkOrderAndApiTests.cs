@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Switchboard.ReferenceServer.Testing;
+using Switchboard.Server.Testing;
 
-namespace Switchboard.ReferenceServer.Tests.ServiceDesk.Integration;
+namespace Switchboard.Server.Tests.ServiceDesk.Integration;
 
 /// <summary>Work orders over WebSocket and the service-desk backend HTTP API.</summary>
 public sealed class ServiceDeskWorkOrderAndApiTests
