@@ -7,7 +7,8 @@ import { SwitchboardCommands } from "./generated/commands.js";
 import { COMMANDS } from "./generated/metadata.js";
 import type { CommandName, CommandPayloads, CommandReplies, ConnectEvent, EventName, EventPayloads } from "./generated/types.js";
 import { SwitchboardConnectionError, SwitchboardError, SwitchboardTimeoutError, type CloseInfo } from "./errors.js";
-import { backoffDelay, jwtExpiry } from "./util.js";
+import { systemClock, type Clock, type TimerHandle } from "./clock.js";
+import { backoffDelay, jwtExpiry, utf8Length } from "./util.js";
 
 /** The subset of the WHATWG WebSocket the client uses; the browser's `WebSocket` and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -78,6 +79,8 @@ export interface SwitchboardClientOptions {
   rejoinRooms?: boolean;
   /** Random source in [0, 1) for the backoff jitter (tests). */
   random?: () => number;
+  /** Source of time for every timeout, interval and timestamp; default {@link systemClock} (tests pass a manual clock). */
+  clock?: Clock;
 }
 
 type Handler<E extends EventName> = (payload: EventPayloads[E], envelope: ServerEnvelope<E>) => void;
@@ -97,8 +100,8 @@ interface Connection {
   lastReceived: number;
   serverClose?: CloseInfo;
   closed: boolean;
-  timers: ReturnType<typeof setInterval>[];
-  refreshTimer?: ReturnType<typeof setTimeout>;
+  maintenanceTimer?: TimerHandle;
+  refreshTimer?: TimerHandle;
   onClosed: Array<(close: CloseInfo) => void>;
   /** Frames (and a close) that arrived between CONNECT and onConnected; processed in order by onConnected. */
   early: string[];
@@ -117,10 +120,11 @@ const ABNORMAL = 1006;
  * (`client.sendPrivateMessage({ to, data })`) and subscribe with `client.on("PRIVATE_MESSAGE", m => ...)`.
  */
 export class SwitchboardClient extends SwitchboardCommands {
-  private readonly options: Required<Omit<SwitchboardClientOptions, "serverTimeoutMs" | "reconnect">> & {
+  private readonly options: Required<Omit<SwitchboardClientOptions, "serverTimeoutMs" | "reconnect" | "clock">> & {
     serverTimeoutMs?: number;
     reconnect: Required<ReconnectOptions>;
   };
+  private readonly clock: Clock;
   private readonly handlers = new Map<string, Set<(envelope: ServerEnvelope) => void>>();
   private readonly anyHandlers = new Set<AnyHandler>();
   private readonly stateHandlers = new Set<(change: StateChange) => void>();
@@ -154,6 +158,7 @@ export class SwitchboardClient extends SwitchboardCommands {
     const ws = options.webSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!ws) throw new TypeError("No WebSocket implementation: pass options.webSocket (e.g. WebSocket from the 'ws' package)");
     const r = options.reconnect ?? {};
+    this.clock = options.clock ?? systemClock;
     this.options = {
       url: options.url,
       namespace: options.namespace ?? "web",
@@ -303,8 +308,8 @@ export class SwitchboardClient extends SwitchboardCommands {
       }
       await new Promise<void>((resolve) => {
         connection.onClosed.push(() => resolve());
-        const timer = setTimeout(() => this.teardown(connection, { code: CloseCode.NORMAL, reason: "stopped by the client", retryable: false }), 2_000);
-        connection.onClosed.push(() => clearTimeout(timer));
+        const timer = this.clock.setTimeout(() => this.teardown(connection, { code: CloseCode.NORMAL, reason: "stopped by the client", retryable: false }), 2_000);
+        connection.onClosed.push(() => this.clock.clearTimeout(timer));
         try {
           connection.socket.close(1000, "bye");
         } catch {
@@ -345,35 +350,36 @@ export class SwitchboardClient extends SwitchboardCommands {
 
   /** Sends a command without cid (fire-and-forget; the server sends no success reply, errors arrive as ERROR events). */
   override async send<N extends CommandName>(command: N, request: CommandPayloads[N]): Promise<void> {
-    const deadline = Date.now() + this.options.commandTimeoutMs;
+    const deadline = this.clock.now() + this.options.commandTimeoutMs;
     const connection = await this.waitForConnection(deadline, command);
-    await this.write(connection, encodeCommand(command, request));
+    await this.write(connection, encodeCommand(command, request), command);
   }
 
   private async invokeCore(command: CommandName, request: unknown): Promise<ServerEnvelope> {
-    const deadline = Date.now() + this.options.commandTimeoutMs;
+    const deadline = this.clock.now() + this.options.commandTimeoutMs;
     const cid = `c${++this.cidCounter}`;
     const connection = await this.waitForConnection(deadline, command);
     const frame = encodeCommand(command, request as never, cid);
     return await new Promise<ServerEnvelope>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(cid);
         reject(new SwitchboardTimeoutError(`No reply to ${command} (cid ${cid}) within ${this.options.commandTimeoutMs} ms.`));
-      }, Math.max(0, deadline - Date.now()));
+      }, Math.max(0, deadline - this.clock.now()));
       this.pending.set(cid, {
         command,
         connection,
         resolve: (e) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve(e);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           reject(e);
         },
       });
-      this.write(connection, frame).catch((e: unknown) => {
-        this.pending.get(cid)?.reject(new SwitchboardConnectionError(`${command} could not be sent: ${String(e)}`, this.lastClose, { cause: e }));
+      this.write(connection, frame, command).catch((e: unknown) => {
+        const error = e instanceof SwitchboardError ? e : new SwitchboardConnectionError(`${command} could not be sent: ${String(e)}`, this.lastClose, { cause: e });
+        this.pending.get(cid)?.reject(error);
         this.pending.delete(cid);
       });
     });
@@ -385,17 +391,17 @@ export class SwitchboardClient extends SwitchboardCommands {
       return Promise.reject(new SwitchboardConnectionError("The client is not connected; call connect() first.", this.lastClose));
     }
     return new Promise<Connection>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.connectedWaiters = this.connectedWaiters.filter((w) => w !== waiter);
         reject(new SwitchboardTimeoutError(`${command}: no connection within ${this.options.commandTimeoutMs} ms.`));
-      }, Math.max(0, deadline - Date.now()));
+      }, Math.max(0, deadline - this.clock.now()));
       const waiter = {
         resolve: (c: Connection) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve(c);
         },
         reject: (e: unknown) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           reject(e);
         },
       };
@@ -407,17 +413,28 @@ export class SwitchboardClient extends SwitchboardCommands {
    * Writes a frame, in order, paced to the server's advertised rate limit (token bucket). The client keeps 10% below
    * the advertised rate and burst: frames sent apart can arrive together, and the server counts them on arrival.
    */
-  private write(connection: Connection, frame: string): Promise<void> {
+  private write(connection: Connection, frame: string, command: string): Promise<void> {
+    // The server closes the connection (ERROR 1006 then 4413, SB-CODEC-011) for a frame over its advertised limit;
+    // refuse such a command here instead, as the C# client does, so one oversized message does not cost the connection.
+    const max = connection.connect.max_message_bytes;
+    if (max > 0 && frame.length > max / 3) {
+      const size = utf8Length(frame);
+      if (size > max) {
+        return Promise.reject(
+          new SwitchboardError(ErrorCode.MESSAGE_TOO_LARGE, `The ${command} envelope is ${size} bytes; the server accepts at most ${max} (max_message_bytes).`, { command }),
+        );
+      }
+    }
     const rate = connection.connect.rate_limit_per_second * 0.9;
     const burst = Math.max(1, Math.floor(connection.connect.rate_limit_burst * 0.9));
     const step = connection.sendChain.then(async () => {
       if (rate > 0) {
         for (;;) {
-          const now = Date.now();
+          const now = this.clock.now();
           connection.tokens = Math.min(burst, connection.tokens + ((now - connection.tokensAt) * rate) / 1000);
           connection.tokensAt = now;
           if (connection.tokens >= 1) break;
-          await sleep(Math.ceil(((1 - connection.tokens) * 1000) / rate));
+          await sleep(this.clock, Math.ceil(((1 - connection.tokens) * 1000) / rate));
         }
         connection.tokens -= 1;
       }
@@ -455,7 +472,7 @@ export class SwitchboardClient extends SwitchboardCommands {
 
   private async establish(session: number): Promise<Connection> {
     this.repeatedRejectedToken = false;
-    const token = await withTimeout(this.resolveToken(), this.options.connectTimeoutMs, "getting a token");
+    const token = await withTimeout(this.clock, this.resolveToken(), this.options.connectTimeoutMs, "getting a token");
     if (this.rejectedToken !== undefined && token === this.rejectedToken) {
       this.repeatedRejectedToken = true;
       throw new SwitchboardConnectionError("The server rejected the access token (4401) and the token provider returned the same token again.", {
@@ -471,7 +488,7 @@ export class SwitchboardClient extends SwitchboardCommands {
       const fail = (error: unknown): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         socket.onopen = socket.onmessage = socket.onerror = null;
         socket.onclose = null;
         try {
@@ -481,7 +498,7 @@ export class SwitchboardClient extends SwitchboardCommands {
         }
         reject(error);
       };
-      const timer = setTimeout(
+      const timer = this.clock.setTimeout(
         () => fail(new SwitchboardTimeoutError(`Connecting to namespace '${this.options.namespace}' timed out after ${this.options.connectTimeoutMs} ms.`)),
         this.options.connectTimeoutMs,
       );
@@ -498,9 +515,9 @@ export class SwitchboardClient extends SwitchboardCommands {
         const read = decodeEvent(String(ev.data));
         if (read.kind === "event" && read.envelope.event === "CONNECT") {
           settled = true;
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           this.rejectedToken = undefined;
-          const now = Date.now();
+          const now = this.clock.now();
           const connect = read.envelope.response as ConnectEvent;
           const connection: Connection = {
             socket,
@@ -508,7 +525,6 @@ export class SwitchboardClient extends SwitchboardCommands {
             token,
             lastReceived: now,
             closed: false,
-            timers: [],
             onClosed: [],
             early: [],
             tokens: Math.max(1, Math.floor(connect.rate_limit_burst * 0.9)),
@@ -545,7 +561,7 @@ export class SwitchboardClient extends SwitchboardCommands {
     this.connection = connection;
     const socket = connection.socket;
     socket.onmessage = (ev) => {
-      connection.lastReceived = Date.now();
+      connection.lastReceived = this.clock.now();
       this.handleFrame(connection, String(ev.data));
     };
     socket.onclose = (ev) => {
@@ -572,33 +588,35 @@ export class SwitchboardClient extends SwitchboardCommands {
   private startMaintenance(connection: Connection): void {
     const serverTimeout = this.options.serverTimeoutMs ?? (connection.connect.ping_interval_ms > 0 ? connection.connect.ping_interval_ms : 25_000) + 10_000;
     const period = Math.max(50, Math.min(1_000, this.options.ackIntervalMs > 0 ? this.options.ackIntervalMs : 1_000, serverTimeout / 4));
-    let lastAck = Date.now();
-    connection.timers.push(
-      setInterval(() => {
-        const now = Date.now();
-        if (now - connection.lastReceived > serverTimeout) {
-          // Nothing from the server for too long: treat the connection as lost and reconnect.
-          this.teardown(connection, { code: ABNORMAL, reason: `no data from the server for ${now - connection.lastReceived} ms`, retryable: true });
-          return;
-        }
-        if (this.options.ackIntervalMs > 0 && now - lastAck >= this.options.ackIntervalMs) {
-          lastAck = now;
-          this.flushAck(connection).catch(() => undefined);
-        }
-      }, period),
-    );
+    let lastAck = this.clock.now();
+    // One re-armed timeout rather than setInterval, so an injected clock drives it too.
+    const tick = (): void => {
+      if (connection.closed) return;
+      const now = this.clock.now();
+      if (now - connection.lastReceived > serverTimeout) {
+        // Nothing from the server for too long: treat the connection as lost and reconnect.
+        this.teardown(connection, { code: ABNORMAL, reason: `no data from the server for ${now - connection.lastReceived} ms`, retryable: true });
+        return;
+      }
+      if (this.options.ackIntervalMs > 0 && now - lastAck >= this.options.ackIntervalMs) {
+        lastAck = now;
+        this.flushAck(connection).catch(() => undefined);
+      }
+      connection.maintenanceTimer = this.clock.setTimeout(tick, period);
+    };
+    connection.maintenanceTimer = this.clock.setTimeout(tick, period);
     this.scheduleRefresh(connection, connection.token);
   }
 
   private scheduleRefresh(connection: Connection, token: string, expiresAtMs?: number): void {
-    if (connection.refreshTimer) clearTimeout(connection.refreshTimer);
+    if (connection.refreshTimer) this.clock.clearTimeout(connection.refreshTimer);
     connection.refreshTimer = undefined;
     const ratio = this.options.tokenRefreshRatio;
     const exp = expiresAtMs ?? jwtExpiry(token);
     if (ratio <= 0 || exp === undefined || typeof this.options.token !== "function") return;
-    const remaining = exp - Date.now();
+    const remaining = exp - this.clock.now();
     if (remaining <= 0) return;
-    connection.refreshTimer = setTimeout(() => void this.refreshInBand(connection), Math.min(remaining * ratio, 2 ** 31 - 1));
+    connection.refreshTimer = this.clock.setTimeout(() => void this.refreshInBand(connection), Math.min(remaining * ratio, 2 ** 31 - 1));
   }
 
   private async refreshInBand(connection: Connection): Promise<void> {
@@ -612,7 +630,7 @@ export class SwitchboardClient extends SwitchboardCommands {
       this.scheduleRefresh(connection, token, fromToken ?? (ack.expires_at ? Date.parse(ack.expires_at) : undefined));
     } catch {
       // Try again shortly; at expiry the server closes with 4419 and the reconnect fetches a new token anyway.
-      if (!connection.closed) connection.refreshTimer = setTimeout(() => void this.refreshInBand(connection), 5_000);
+      if (!connection.closed) connection.refreshTimer = this.clock.setTimeout(() => void this.refreshInBand(connection), 5_000);
     }
   }
 
@@ -632,7 +650,7 @@ export class SwitchboardClient extends SwitchboardCommands {
     const envelope = read.envelope;
     switch (envelope.event) {
       case "PING":
-        this.write(connection, encodeCommand("PONG", {})).catch(() => undefined);
+        this.write(connection, encodeCommand("PONG", {}), "PONG").catch(() => undefined);
         return;
       case "CLOSE": {
         const c = envelope.response as EventPayloads["CLOSE"];
@@ -694,7 +712,7 @@ export class SwitchboardClient extends SwitchboardCommands {
   private async flushAck(connection: Connection): Promise<void> {
     const seq = this.lastSeq;
     if (seq <= this.ackedSeq || connection.closed) return;
-    await this.write(connection, encodeCommand("RECEIVED", { seq }));
+    await this.write(connection, encodeCommand("RECEIVED", { seq }), "RECEIVED");
     if (seq > this.ackedSeq) this.ackedSeq = seq;
   }
 
@@ -712,8 +730,8 @@ export class SwitchboardClient extends SwitchboardCommands {
   private teardown(connection: Connection, close: CloseInfo): void {
     if (connection.closed) return;
     connection.closed = true;
-    for (const t of connection.timers) clearInterval(t);
-    if (connection.refreshTimer) clearTimeout(connection.refreshTimer);
+    if (connection.maintenanceTimer !== undefined) this.clock.clearTimeout(connection.maintenanceTimer);
+    if (connection.refreshTimer) this.clock.clearTimeout(connection.refreshTimer);
     const socket = connection.socket;
     socket.onmessage = socket.onerror = null;
     socket.onclose = null;
@@ -743,7 +761,7 @@ export class SwitchboardClient extends SwitchboardCommands {
     const r = this.options.reconnect;
     let lastError: unknown;
     for (let attempt = 1; attempt <= r.maxAttempts; attempt++) {
-      await sleep(backoffDelay(attempt, r, this.options.random));
+      await sleep(this.clock, backoffDelay(attempt, r, this.options.random));
       if (session !== this.session || this.stopRequested) return;
       try {
         const connection = await this.establish(session);
@@ -826,20 +844,20 @@ function isRetryable(code: number): boolean {
   return RetryableCloseCodes.has(code);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SwitchboardTimeoutError(`${what} timed out after ${ms} ms.`)), ms);
+    const timer = clock.setTimeout(() => reject(new SwitchboardTimeoutError(`${what} timed out after ${ms} ms.`)), ms);
     promise.then(
       (v) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(v);
       },
       (e: unknown) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         reject(e);
       },
     );

@@ -5,7 +5,9 @@ export { SwitchboardConnectionError, SwitchboardError, SwitchboardTimeoutError }
 export type { CloseInfo } from "./errors.js";
 export { decodeCommand, decodeEvent, encodeCommand, encodeEvent } from "./codec.js";
 export type { ClientEnvelope, ReadResult, ServerEnvelope } from "./codec.js";
-export { backoffDelay, jwtExpiry } from "./util.js";
+export { backoffDelay, jwtExpiry, utf8Length } from "./util.js";
+export { systemClock } from "./clock.js";
+export type { Clock, TimerHandle } from "./clock.js";
 export * from "./generated/types.js";
 export * from "./generated/codes.js";
 export * from "./generated/metadata.js";

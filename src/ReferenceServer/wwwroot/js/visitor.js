@@ -811,6 +811,13 @@ var SwitchboardCommands = class {
   }
 };
 
+// src/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle)
+};
+
 // src/util.ts
 function backoffDelay(attempt, o, random) {
   if (attempt < 1) throw new RangeError("attempt must be >= 1");
@@ -831,12 +838,26 @@ function jwtExpiry(token) {
     return void 0;
   }
 }
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) bytes += 1;
+    else if (c < 2048) bytes += 2;
+    else if (c >= 55296 && c <= 56319 && i + 1 < text.length && (text.charCodeAt(i + 1) & 64512) === 56320) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 // src/client.ts
 var SUBPROTOCOL = "switchboard.v1.json";
 var ABNORMAL = 1006;
 var SwitchboardClient = class extends SwitchboardCommands {
   options;
+  clock;
   handlers = /* @__PURE__ */ new Map();
   anyHandlers = /* @__PURE__ */ new Set();
   stateHandlers = /* @__PURE__ */ new Set();
@@ -866,6 +887,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
     const ws = options.webSocket ?? globalThis.WebSocket;
     if (!ws) throw new TypeError("No WebSocket implementation: pass options.webSocket (e.g. WebSocket from the 'ws' package)");
     const r = options.reconnect ?? {};
+    this.clock = options.clock ?? systemClock;
     this.options = {
       url: options.url,
       namespace: options.namespace ?? "web",
@@ -1002,8 +1024,8 @@ var SwitchboardClient = class extends SwitchboardCommands {
       }
       await new Promise((resolve) => {
         connection.onClosed.push(() => resolve());
-        const timer = setTimeout(() => this.teardown(connection, { code: CloseCode.NORMAL, reason: "stopped by the client", retryable: false }), 2e3);
-        connection.onClosed.push(() => clearTimeout(timer));
+        const timer = this.clock.setTimeout(() => this.teardown(connection, { code: CloseCode.NORMAL, reason: "stopped by the client", retryable: false }), 2e3);
+        connection.onClosed.push(() => this.clock.clearTimeout(timer));
         try {
           connection.socket.close(1e3, "bye");
         } catch {
@@ -1040,34 +1062,35 @@ var SwitchboardClient = class extends SwitchboardCommands {
   }
   /** Sends a command without cid (fire-and-forget; the server sends no success reply, errors arrive as ERROR events). */
   async send(command, request) {
-    const deadline = Date.now() + this.options.commandTimeoutMs;
+    const deadline = this.clock.now() + this.options.commandTimeoutMs;
     const connection = await this.waitForConnection(deadline, command);
-    await this.write(connection, encodeCommand(command, request));
+    await this.write(connection, encodeCommand(command, request), command);
   }
   async invokeCore(command, request) {
-    const deadline = Date.now() + this.options.commandTimeoutMs;
+    const deadline = this.clock.now() + this.options.commandTimeoutMs;
     const cid = `c${++this.cidCounter}`;
     const connection = await this.waitForConnection(deadline, command);
     const frame = encodeCommand(command, request, cid);
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(cid);
         reject(new SwitchboardTimeoutError(`No reply to ${command} (cid ${cid}) within ${this.options.commandTimeoutMs} ms.`));
-      }, Math.max(0, deadline - Date.now()));
+      }, Math.max(0, deadline - this.clock.now()));
       this.pending.set(cid, {
         command,
         connection,
         resolve: (e) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve(e);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           reject(e);
         }
       });
-      this.write(connection, frame).catch((e) => {
-        this.pending.get(cid)?.reject(new SwitchboardConnectionError(`${command} could not be sent: ${String(e)}`, this.lastClose, { cause: e }));
+      this.write(connection, frame, command).catch((e) => {
+        const error = e instanceof SwitchboardError ? e : new SwitchboardConnectionError(`${command} could not be sent: ${String(e)}`, this.lastClose, { cause: e });
+        this.pending.get(cid)?.reject(error);
         this.pending.delete(cid);
       });
     });
@@ -1078,17 +1101,17 @@ var SwitchboardClient = class extends SwitchboardCommands {
       return Promise.reject(new SwitchboardConnectionError("The client is not connected; call connect() first.", this.lastClose));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.connectedWaiters = this.connectedWaiters.filter((w) => w !== waiter);
         reject(new SwitchboardTimeoutError(`${command}: no connection within ${this.options.commandTimeoutMs} ms.`));
-      }, Math.max(0, deadline - Date.now()));
+      }, Math.max(0, deadline - this.clock.now()));
       const waiter = {
         resolve: (c) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           resolve(c);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           reject(e);
         }
       };
@@ -1099,17 +1122,26 @@ var SwitchboardClient = class extends SwitchboardCommands {
    * Writes a frame, in order, paced to the server's advertised rate limit (token bucket). The client keeps 10% below
    * the advertised rate and burst: frames sent apart can arrive together, and the server counts them on arrival.
    */
-  write(connection, frame) {
+  write(connection, frame, command) {
+    const max = connection.connect.max_message_bytes;
+    if (max > 0 && frame.length > max / 3) {
+      const size = utf8Length(frame);
+      if (size > max) {
+        return Promise.reject(
+          new SwitchboardError(ErrorCode.MESSAGE_TOO_LARGE, `The ${command} envelope is ${size} bytes; the server accepts at most ${max} (max_message_bytes).`, { command })
+        );
+      }
+    }
     const rate = connection.connect.rate_limit_per_second * 0.9;
     const burst = Math.max(1, Math.floor(connection.connect.rate_limit_burst * 0.9));
     const step = connection.sendChain.then(async () => {
       if (rate > 0) {
         for (; ; ) {
-          const now = Date.now();
+          const now = this.clock.now();
           connection.tokens = Math.min(burst, connection.tokens + (now - connection.tokensAt) * rate / 1e3);
           connection.tokensAt = now;
           if (connection.tokens >= 1) break;
-          await sleep(Math.ceil((1 - connection.tokens) * 1e3 / rate));
+          await sleep(this.clock, Math.ceil((1 - connection.tokens) * 1e3 / rate));
         }
         connection.tokens -= 1;
       }
@@ -1142,7 +1174,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
   }
   async establish(session) {
     this.repeatedRejectedToken = false;
-    const token = await withTimeout(this.resolveToken(), this.options.connectTimeoutMs, "getting a token");
+    const token = await withTimeout(this.clock, this.resolveToken(), this.options.connectTimeoutMs, "getting a token");
     if (this.rejectedToken !== void 0 && token === this.rejectedToken) {
       this.repeatedRejectedToken = true;
       throw new SwitchboardConnectionError("The server rejected the access token (4401) and the token provider returned the same token again.", {
@@ -1158,7 +1190,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
       const fail = (error) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         socket.onopen = socket.onmessage = socket.onerror = null;
         socket.onclose = null;
         try {
@@ -1167,7 +1199,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
         }
         reject(error);
       };
-      const timer = setTimeout(
+      const timer = this.clock.setTimeout(
         () => fail(new SwitchboardTimeoutError(`Connecting to namespace '${this.options.namespace}' timed out after ${this.options.connectTimeoutMs} ms.`)),
         this.options.connectTimeoutMs
       );
@@ -1183,9 +1215,9 @@ var SwitchboardClient = class extends SwitchboardCommands {
         const read = decodeEvent(String(ev.data));
         if (read.kind === "event" && read.envelope.event === "CONNECT") {
           settled = true;
-          clearTimeout(timer);
+          this.clock.clearTimeout(timer);
           this.rejectedToken = void 0;
-          const now = Date.now();
+          const now = this.clock.now();
           const connect = read.envelope.response;
           const connection = {
             socket,
@@ -1193,7 +1225,6 @@ var SwitchboardClient = class extends SwitchboardCommands {
             token,
             lastReceived: now,
             closed: false,
-            timers: [],
             onClosed: [],
             early: [],
             tokens: Math.max(1, Math.floor(connect.rate_limit_burst * 0.9)),
@@ -1227,7 +1258,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
     this.connection = connection;
     const socket = connection.socket;
     socket.onmessage = (ev) => {
-      connection.lastReceived = Date.now();
+      connection.lastReceived = this.clock.now();
       this.handleFrame(connection, String(ev.data));
     };
     socket.onclose = (ev) => {
@@ -1252,31 +1283,32 @@ var SwitchboardClient = class extends SwitchboardCommands {
   startMaintenance(connection) {
     const serverTimeout = this.options.serverTimeoutMs ?? (connection.connect.ping_interval_ms > 0 ? connection.connect.ping_interval_ms : 25e3) + 1e4;
     const period = Math.max(50, Math.min(1e3, this.options.ackIntervalMs > 0 ? this.options.ackIntervalMs : 1e3, serverTimeout / 4));
-    let lastAck = Date.now();
-    connection.timers.push(
-      setInterval(() => {
-        const now = Date.now();
-        if (now - connection.lastReceived > serverTimeout) {
-          this.teardown(connection, { code: ABNORMAL, reason: `no data from the server for ${now - connection.lastReceived} ms`, retryable: true });
-          return;
-        }
-        if (this.options.ackIntervalMs > 0 && now - lastAck >= this.options.ackIntervalMs) {
-          lastAck = now;
-          this.flushAck(connection).catch(() => void 0);
-        }
-      }, period)
-    );
+    let lastAck = this.clock.now();
+    const tick = () => {
+      if (connection.closed) return;
+      const now = this.clock.now();
+      if (now - connection.lastReceived > serverTimeout) {
+        this.teardown(connection, { code: ABNORMAL, reason: `no data from the server for ${now - connection.lastReceived} ms`, retryable: true });
+        return;
+      }
+      if (this.options.ackIntervalMs > 0 && now - lastAck >= this.options.ackIntervalMs) {
+        lastAck = now;
+        this.flushAck(connection).catch(() => void 0);
+      }
+      connection.maintenanceTimer = this.clock.setTimeout(tick, period);
+    };
+    connection.maintenanceTimer = this.clock.setTimeout(tick, period);
     this.scheduleRefresh(connection, connection.token);
   }
   scheduleRefresh(connection, token, expiresAtMs) {
-    if (connection.refreshTimer) clearTimeout(connection.refreshTimer);
+    if (connection.refreshTimer) this.clock.clearTimeout(connection.refreshTimer);
     connection.refreshTimer = void 0;
     const ratio = this.options.tokenRefreshRatio;
     const exp = expiresAtMs ?? jwtExpiry(token);
     if (ratio <= 0 || exp === void 0 || typeof this.options.token !== "function") return;
-    const remaining = exp - Date.now();
+    const remaining = exp - this.clock.now();
     if (remaining <= 0) return;
-    connection.refreshTimer = setTimeout(() => void this.refreshInBand(connection), Math.min(remaining * ratio, 2 ** 31 - 1));
+    connection.refreshTimer = this.clock.setTimeout(() => void this.refreshInBand(connection), Math.min(remaining * ratio, 2 ** 31 - 1));
   }
   async refreshInBand(connection) {
     if (connection.closed) return;
@@ -1288,7 +1320,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
       const fromToken = jwtExpiry(token);
       this.scheduleRefresh(connection, token, fromToken ?? (ack.expires_at ? Date.parse(ack.expires_at) : void 0));
     } catch {
-      if (!connection.closed) connection.refreshTimer = setTimeout(() => void this.refreshInBand(connection), 5e3);
+      if (!connection.closed) connection.refreshTimer = this.clock.setTimeout(() => void this.refreshInBand(connection), 5e3);
     }
   }
   handleFrame(connection, text) {
@@ -1307,7 +1339,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
     const envelope = read.envelope;
     switch (envelope.event) {
       case "PING":
-        this.write(connection, encodeCommand("PONG", {})).catch(() => void 0);
+        this.write(connection, encodeCommand("PONG", {}), "PONG").catch(() => void 0);
         return;
       case "CLOSE": {
         const c = envelope.response;
@@ -1366,7 +1398,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
   async flushAck(connection) {
     const seq = this.lastSeq;
     if (seq <= this.ackedSeq || connection.closed) return;
-    await this.write(connection, encodeCommand("RECEIVED", { seq }));
+    await this.write(connection, encodeCommand("RECEIVED", { seq }), "RECEIVED");
     if (seq > this.ackedSeq) this.ackedSeq = seq;
   }
   async rejoinRooms(connection) {
@@ -1381,8 +1413,8 @@ var SwitchboardClient = class extends SwitchboardCommands {
   teardown(connection, close) {
     if (connection.closed) return;
     connection.closed = true;
-    for (const t of connection.timers) clearInterval(t);
-    if (connection.refreshTimer) clearTimeout(connection.refreshTimer);
+    if (connection.maintenanceTimer !== void 0) this.clock.clearTimeout(connection.maintenanceTimer);
+    if (connection.refreshTimer) this.clock.clearTimeout(connection.refreshTimer);
     const socket = connection.socket;
     socket.onmessage = socket.onerror = null;
     socket.onclose = null;
@@ -1409,7 +1441,7 @@ var SwitchboardClient = class extends SwitchboardCommands {
     const r = this.options.reconnect;
     let lastError;
     for (let attempt = 1; attempt <= r.maxAttempts; attempt++) {
-      await sleep(backoffDelay(attempt, r, this.options.random));
+      await sleep(this.clock, backoffDelay(attempt, r, this.options.random));
       if (session !== this.session || this.stopRequested) return;
       try {
         const connection = await this.establish(session);
@@ -1483,19 +1515,19 @@ function isRetryable(code) {
   if ([1001, 1006, 1011, 1012, 1013, 1014].includes(code)) return true;
   return RetryableCloseCodes.has(code);
 }
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(clock, ms) {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
-function withTimeout(promise, ms, what) {
+function withTimeout(clock, promise, ms, what) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SwitchboardTimeoutError(`${what} timed out after ${ms} ms.`)), ms);
+    const timer = clock.setTimeout(() => reject(new SwitchboardTimeoutError(`${what} timed out after ${ms} ms.`)), ms);
     promise.then(
       (v) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(v);
       },
       (e) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         reject(e);
       }
     );
