@@ -54,6 +54,31 @@ public sealed class ChatPageTests(BrowserFixture browser) : PageTestBase(browser
     }
 
     [Fact]
+    public async Task Private_messages_sent_while_offline_are_shown_when_the_page_signs_in()
+    {
+        // Erin has a durable stream (she connected once) and is offline when Dave writes to her.
+        await using (await Server.ConnectAsync("erin", name: "Erin"))
+        {
+        }
+
+        await using (var sender = await Server.ConnectAsync("dave", name: "Dave"))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                var reply = await sender.Client.RequestAsync("SEND_PRIVATE_MESSAGE", new { to = "erin", data = $"offline {i}" });
+                Assert.Equal("SEND_MESSAGE_SUCCESS", reply.Event);
+            }
+        }
+
+        // The replay comes right behind CONNECT: the page's handlers must already be listening (SB-DEL replay).
+        var erin = await SignInAsync("/chat.html", "Erin");
+        var lines = erin.Locator("#log .line.private");
+        await Expect(lines).ToHaveCountAsync(3);
+        await Expect(lines.Nth(0)).ToContainTextAsync("Dave (dave) → you: offline 1");
+        await Expect(lines.Nth(2)).ToContainTextAsync("Dave (dave) → you: offline 3");
+    }
+
+    [Fact]
     public async Task The_online_list_updates_when_a_page_closes()
     {
         var alice = await SignInAsync("/chat.html", "Alice");

@@ -66,6 +66,28 @@ public sealed class DeskPageTests(BrowserFixture browser) : PageTestBase(browser
     }
 
     [Fact]
+    public async Task An_agent_who_signs_in_after_visitors_asked_sees_the_waiting_queue_in_order()
+    {
+        // SB-CS-006: the queue arrives as QIANGDAN right behind CONNECT and DAY_ACCESS.
+        var vera = await SignInAsync("/visitor.html", "Vera");
+        await vera.Locator("#topic").FillAsync("first in line");
+        await vera.Locator("#request-form button").ClickAsync();
+        await Expect(vera.Locator("#conversation-state")).ToContainTextAsync("waiting for an agent");
+        var walt = await SignInAsync("/visitor.html", "Walt");
+        await walt.Locator("#topic").FillAsync("second in line");
+        await walt.Locator("#request-form button").ClickAsync();
+        await Expect(walt.Locator("#conversation-state")).ToContainTextAsync("waiting for an agent");
+
+        var ann = await SignInAsync("/agent.html", "Ann");
+        var waiting = ann.Locator("#queue li[data-state='waiting']");
+        await Expect(waiting).ToHaveCountAsync(2);
+        await Expect(waiting.Nth(0)).ToContainTextAsync("Vera");
+        await Expect(waiting.Nth(1)).ToContainTextAsync("Walt");
+        await ann.Locator("#queue li[data-state='waiting'] button.grab").First.ClickAsync();
+        await Expect(vera.Locator("#conversation-state")).ToContainTextAsync("talking with");
+    }
+
+    [Fact]
     public async Task Agent_creates_a_work_order_and_refuses_a_transfer_with_a_reason()
     {
         var ann = await SignInAsync("/agent.html", "Ann");

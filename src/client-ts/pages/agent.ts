@@ -200,7 +200,8 @@ signIn("agent", (client: SwitchboardClient, me: UserRef) => {
     renderOrders();
   });
   client.on("TIMER", (t) => notice(`Timer: ${JSON.stringify(t)}`));
-  // After a reconnect the server forgot which conversation was open (it is per connection): tell it again.
+  // On every connection: after a reconnect the server forgot which conversation was open (it is per connection), so
+  // tell it again; and show today's count.
   client.on("CONNECT", () => {
     if (open) client.openConversation({ conversation_id: open }).catch(() => undefined);
     refreshDayAccess();
@@ -248,6 +249,5 @@ signIn("agent", (client: SwitchboardClient, me: UserRef) => {
     );
   });
 
-  refreshDayAccess();
   renderOpen();
 });

@@ -75,7 +75,7 @@ signIn("user", (client: SwitchboardClient, me: UserRef) => {
     logLine(log, "private", `[private] ${who(e.user)} → you: ${e.data}`, e.at);
   });
   client.on("PUSH", (e) => void logLine(log, "system", `[push ${e.topic}] ${JSON.stringify(e.data)}`, e.at));
-  // After a reconnect the server has a new connection: subscribe to the online list again (rooms re-join by themselves).
+  // On every connection (the first and after a reconnect) subscribe to the online list (rooms re-join by themselves).
   client.on("CONNECT", () => void loadOnline().catch((e: unknown) => logLine(log, "error", describeError(e))));
   client.onStreamReset = () => logLine(log, "system", "The server could not replay everything you missed while away.");
 
@@ -112,6 +112,4 @@ signIn("user", (client: SwitchboardClient, me: UserRef) => {
     input.value = "";
     sent.catch((e: unknown) => logLine(log, "error", describeError(e)));
   });
-
-  void loadOnline().catch((e: unknown) => logLine(log, "error", describeError(e)));
 });

@@ -51,8 +51,11 @@ async function demoToken(user: string, name: string, role: Role): Promise<string
 }
 
 /**
- * Wires the sign-in form (#signin-form with #name, optional #token) to a connected client for `role`, shows the
- * connection state in #status, and calls `ready` once connected. The name is kept in sessionStorage for reloads.
+ * Wires the sign-in form (#signin-form with #name, optional #token) to a client for `role` and shows the connection
+ * state in #status. `ready` runs once, BEFORE the first connect: the frames right behind CONNECT (offline private
+ * messages, the desk's waiting queue, SB-CS-006) are dispatched as soon as CONNECT arrives, so handlers registered
+ * after `connect()` resolved would miss them. `me` is filled from CONNECT before any other event is dispatched.
+ * The name is kept in sessionStorage for reloads.
  */
 export function signIn(role: Role, ready: (client: SwitchboardClient, me: UserRef) => void): void {
   const form = $<HTMLFormElement>("signin-form");
@@ -62,15 +65,39 @@ export function signIn(role: Role, ready: (client: SwitchboardClient, me: UserRe
   const error = $("signin-error");
   const status = $("status");
   const key = `switchboard.${role}.name`;
+  const me: { -readonly [K in keyof UserRef]: UserRef[K] } = { id: "", name: "", role };
+  // What the token provider uses; set by each sign-in attempt (one client per page, so handlers are wired once).
+  let identity = { user: "", name: "", pasted: "" };
+  let first: string | undefined;
+  let client: SwitchboardClient | undefined;
+  const wire = (): SwitchboardClient => {
+    const c = new SwitchboardClient({
+      url: location.origin,
+      // called on every (re)connect and before the short-lived demo token expires (in-band refresh)
+      token: () => {
+        if (identity.pasted) return identity.pasted;
+        const t = first;
+        first = undefined;
+        return t ?? demoToken(identity.user, identity.name, role);
+      },
+    });
+    c.onStateChange((change) => {
+      status.textContent = change.state + (change.close && change.state !== "connected" ? ` (${change.close.code} ${change.close.reason})` : "");
+      status.dataset.state = change.state;
+      document.body.dataset.state = change.state;
+    });
+    c.on("CONNECT", (connect) => void Object.assign(me, connect.user));
+    ready(c, me);
+    return c;
+  };
   const start = async (): Promise<void> => {
     error.textContent = "";
     const name = nameInput.value.trim();
     const pasted = tokenInput.value.trim();
     if (!name && !pasted) return;
     const user = userIdFor(name);
-    const usePasted = pasted.length > 0;
-    let first: string | undefined;
-    if (!usePasted) {
+    first = undefined;
+    if (!pasted) {
       try {
         first = await demoToken(user, name, role);
       } catch (e) {
@@ -83,29 +110,14 @@ export function signIn(role: Role, ready: (client: SwitchboardClient, me: UserRe
         return;
       }
     }
-    const client = new SwitchboardClient({
-      url: location.origin,
-      // called on every (re)connect and before the short-lived demo token expires (in-band refresh)
-      token: usePasted
-        ? pasted
-        : () => {
-            const t = first;
-            first = undefined;
-            return t ?? demoToken(user, name, role);
-          },
-    });
-    client.onStateChange((c) => {
-      status.textContent = c.state + (c.close && c.state !== "connected" ? ` (${c.close.code} ${c.close.reason})` : "");
-      status.dataset.state = c.state;
-      document.body.dataset.state = c.state;
-    });
+    identity = { user, name, pasted };
+    client ??= wire();
     try {
       const connect = await client.connect();
       sessionStorage.setItem(key, name);
       form.closest("section")!.hidden = true;
       $("me").textContent = who(connect.user);
       document.body.dataset.user = connect.user.id;
-      ready(client, connect.user);
     } catch (e) {
       error.textContent = describeError(e);
     }

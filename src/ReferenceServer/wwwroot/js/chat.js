@@ -1586,15 +1586,38 @@ function signIn(role, ready) {
   const error = $("signin-error");
   const status = $("status");
   const key = `switchboard.${role}.name`;
+  const me = { id: "", name: "", role };
+  let identity = { user: "", name: "", pasted: "" };
+  let first;
+  let client;
+  const wire = () => {
+    const c = new SwitchboardClient({
+      url: location.origin,
+      // called on every (re)connect and before the short-lived demo token expires (in-band refresh)
+      token: () => {
+        if (identity.pasted) return identity.pasted;
+        const t = first;
+        first = void 0;
+        return t ?? demoToken(identity.user, identity.name, role);
+      }
+    });
+    c.onStateChange((change) => {
+      status.textContent = change.state + (change.close && change.state !== "connected" ? ` (${change.close.code} ${change.close.reason})` : "");
+      status.dataset.state = change.state;
+      document.body.dataset.state = change.state;
+    });
+    c.on("CONNECT", (connect) => void Object.assign(me, connect.user));
+    ready(c, me);
+    return c;
+  };
   const start = async () => {
     error.textContent = "";
     const name = nameInput.value.trim();
     const pasted = tokenInput.value.trim();
     if (!name && !pasted) return;
     const user = userIdFor(name);
-    const usePasted = pasted.length > 0;
-    let first;
-    if (!usePasted) {
+    first = void 0;
+    if (!pasted) {
       try {
         first = await demoToken(user, name, role);
       } catch (e) {
@@ -1607,27 +1630,14 @@ function signIn(role, ready) {
         return;
       }
     }
-    const client = new SwitchboardClient({
-      url: location.origin,
-      // called on every (re)connect and before the short-lived demo token expires (in-band refresh)
-      token: usePasted ? pasted : () => {
-        const t = first;
-        first = void 0;
-        return t ?? demoToken(user, name, role);
-      }
-    });
-    client.onStateChange((c) => {
-      status.textContent = c.state + (c.close && c.state !== "connected" ? ` (${c.close.code} ${c.close.reason})` : "");
-      status.dataset.state = c.state;
-      document.body.dataset.state = c.state;
-    });
+    identity = { user, name, pasted };
+    client ??= wire();
     try {
       const connect = await client.connect();
       sessionStorage.setItem(key, name);
       form.closest("section").hidden = true;
       $("me").textContent = who(connect.user);
       document.body.dataset.user = connect.user.id;
-      ready(client, connect.user);
     } catch (e) {
       error.textContent = describeError(e);
     }
@@ -1740,5 +1750,4 @@ signIn("user", (client, me) => {
     input.value = "";
     sent.catch((e) => logLine(log, "error", describeError(e)));
   });
-  void loadOnline().catch((e) => logLine(log, "error", describeError(e)));
 });
