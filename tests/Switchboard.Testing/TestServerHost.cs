@@ -41,7 +41,10 @@ public sealed class TestServerOptions
         ["Switchboard:Web:Pages"] = "true", // as the reference server's appsettings.json
     };
 
-    /// <summary>Extra service registrations/replacements (run after the server's own).</summary>
+    /// <summary>
+    /// Extra service registrations/replacements (run after the server's own). Registering an
+    /// <see cref="IFrameInterceptor"/> here makes the host show every connection's frames to it.
+    /// </summary>
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
     /// <summary>Minimum log level written to <see cref="TestServerHost.Logs"/>. Defaults to Warning.</summary>
@@ -143,6 +146,12 @@ public sealed class TestServerHost : IAsyncDisposable
         options.ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapSwitchboard();
+        if (app.Services.GetService<IFrameInterceptor>() is { } interceptor)
+        {
+            // After MapSwitchboard's UseWebSockets (which provides the feature the decorator wraps), before the endpoints.
+            app.Use(next => InterceptingWebSocket.Middleware(next, interceptor));
+        }
+
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var baseUri = new UriBuilder(address) { Host = "127.0.0.1", Path = "/" }.Uri;

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.Server.Diagnostics;
 using Switchboard.Server.Messaging;
+using Switchboard.Server.Testing;
 
 namespace Switchboard.Conformance.Tests.Faults;
 
@@ -57,11 +57,11 @@ public static class FaultNames
 }
 
 /// <summary>
-/// Implements the wire-level faults at the reference server's <see cref="IFaultInjector"/> send/receive seams,
+/// Implements the wire-level faults as an <see cref="IFrameInterceptor"/> (the test host wraps the server's WebSockets),
 /// reading <c>Switchboard:Faults:*</c> from configuration. Used only by the fault-injection tests, to prove the
 /// conformance cases catch the bugs they are meant to catch.
 /// </summary>
-internal sealed class ConformanceFaultInjector : IFaultInjector
+internal sealed class ConformanceFaultInjector : IFrameInterceptor
 {
     private readonly HashSet<string> _faults;
     private readonly IServiceProvider _services;
@@ -76,16 +76,14 @@ internal sealed class ConformanceFaultInjector : IFaultInjector
         _faults = [.. FaultNames.All.Where(f => configuration.GetValue<bool>("Switchboard:Faults:" + f))];
     }
 
-    public bool IsEnabled => _faults.Count > 0;
-
-    public ValueTask<bool> OnReceiveAsync(IConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    public ValueTask OnReceivedAsync(IConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         if (_faults.Contains(FaultNames.DoubleGrabWin) && Parse(message.Span) is JsonObject cmd && (string?)cmd["command"] == "GRAB" && cmd["cid"] is JsonValue cid)
         {
             _grabs[connection.ClientId + "/" + cid.GetValue<string>()] = (string?)cmd["request"]?["conversation_id"] ?? string.Empty;
         }
 
-        return ValueTask.FromResult(true);
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask<bool> OnSendAsync(IConnection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Conformance.Cases;
 using Switchboard.Conformance.Core;
 using Switchboard.Conformance.Reporting;
-using Switchboard.Server.Diagnostics;
 using Switchboard.Server.Testing;
 using Xunit.Abstractions;
 
@@ -64,7 +63,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
     {
         ReferenceServerFixture.Configure(o, shortTimers: false);
         o.Settings["Switchboard:Faults:" + fault] = "true";
-        o.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<IFaultInjector, ConformanceFaultInjector>());
+        o.ConfigureServices = services => services.AddSingleton<IFrameInterceptor, ConformanceFaultInjector>();
     });
 
     /// <summary>The fault is caught: at least one of its cases is FAILED.</summary>
@@ -82,7 +81,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                 o.TimeProvider = new LaggingTimeProvider(TimeSpan.FromMinutes(10));
             }
 
-            o.ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<IFaultInjector, ConformanceFaultInjector>());
+            o.ConfigureServices = services => services.AddSingleton<IFrameInterceptor, ConformanceFaultInjector>();
         });
         var options = ReferenceServerFixture.OptionsFor(server);
 

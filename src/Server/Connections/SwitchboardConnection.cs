@@ -355,11 +355,6 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                 continue;
             }
 
-            if (_services.Faults.IsEnabled && !await _services.Faults.OnSendAsync(this, frame.Data, ct).ConfigureAwait(false))
-            {
-                continue;
-            }
-
             await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression, ct).ConfigureAwait(false);
             _services.Metrics.MessageSent(frame.Data.Length);
             if (frame.Control)
@@ -430,12 +425,6 @@ internal sealed class SwitchboardConnection : IConnection, IAsyncDisposable
                 }
 
                 _services.Metrics.MessageReceived(buffer.WrittenCount);
-                if (_services.Faults.IsEnabled && !await _services.Faults.OnReceiveAsync(this, buffer.WrittenMemory, ct).ConfigureAwait(false))
-                {
-                    buffer.Release();
-                    continue;
-                }
-
                 await onMessage(this, buffer.WrittenMemory).ConfigureAwait(false);
                 buffer.Release();
             }
@@ -669,7 +658,6 @@ internal sealed class ConnectionServices(
     Microsoft.Extensions.Options.IOptions<SwitchboardOptions> options,
     TimeProvider time,
     SwitchboardMetrics metrics,
-    IFaultInjector faults,
     ILogger<SwitchboardConnection> logger)
 {
     public SwitchboardOptions Options { get; } = options.Value;
@@ -677,8 +665,6 @@ internal sealed class ConnectionServices(
     public TimeProvider Time { get; } = time;
 
     public SwitchboardMetrics Metrics { get; } = metrics;
-
-    public IFaultInjector Faults { get; } = faults;
 
     public ILogger Logger { get; } = logger;
 }

@@ -139,6 +139,10 @@ internal sealed class WebSocketGateway
         var user = auth.User ?? new UserIdentity("anonymous", "anonymous", Roles.User);
         await using var connection = new SwitchboardConnection(socket, _services, clientId, user, ns);
 
+        // The request's features carry the connection, so middleware of the host (and the test suite's frame
+        // interceptor, which wraps the accepted WebSocket) can tell which Switchboard connection a socket belongs to.
+        http.Features.Set<IConnection>(connection);
+
         if (!auth.IsValid || !auth.AllowsNamespace(ns) || _shutdown.IsShuttingDown)
         {
             var (code, reason) = _shutdown.IsShuttingDown

@@ -56,7 +56,6 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SwitchboardMetrics>();
-        services.TryAddSingleton<IFaultInjector, NoFaultInjector>();
 
         services.TryAddSingleton(sp => DataDirectory.Resolve(
             sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value.DataDirectory,

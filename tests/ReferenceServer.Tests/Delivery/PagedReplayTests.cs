@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Server.Connections;
-using Switchboard.Server.Diagnostics;
 using Switchboard.Server.Messaging;
 using Switchboard.Server.Testing;
 
@@ -28,7 +27,7 @@ public sealed class PagedReplayTests
             o.Settings["Switchboard:Limits:SendQueueMaxFrames"] = QueueMaxFrames.ToString(System.Globalization.CultureInfo.InvariantCulture);
             o.Settings["Switchboard:Limits:RateLimitPerSecond"] = "100000";
             o.Settings["Switchboard:Limits:RateLimitBurst"] = "100000";
-            o.ConfigureServices = s => s.AddSingleton<IFaultInjector>(gate);
+            o.ConfigureServices = s => s.AddSingleton<IFrameInterceptor>(gate);
         });
 
         string epoch;
@@ -100,7 +99,7 @@ public sealed class PagedReplayTests
             o.Settings["Switchboard:KeepAlive:PingIntervalMs"] = "500";
             o.Settings["Switchboard:KeepAlive:IdleTimeoutMs"] = "1500";
             o.MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Information;
-            o.ConfigureServices = s => s.AddSingleton<IFaultInjector>(gate);
+            o.ConfigureServices = s => s.AddSingleton<IFrameInterceptor>(gate);
         });
 
         await (await host.ConnectAsync("psBob")).DisposeAsync();
@@ -133,7 +132,7 @@ public sealed class PagedReplayTests
     }
 
     /// <summary>Stalls the writer of one user's connection (once armed, until released) and records queue peaks.</summary>
-    private sealed class ReplayGate(string userId) : IFaultInjector
+    private sealed class ReplayGate(string userId) : IFrameInterceptor
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -145,8 +144,6 @@ public sealed class PagedReplayTests
         /// <summary>Completes when the writer of the armed user's connection waits at the gate.</summary>
         public Task Blocked => _blocked.Task;
 
-        public bool IsEnabled => true;
-
         public long MaxQueuedFrames => Interlocked.Read(ref _maxFrames);
 
         public long MaxQueuedBytes => Interlocked.Read(ref _maxBytes);
@@ -155,7 +152,7 @@ public sealed class PagedReplayTests
 
         public void Release() => _released.TrySetResult();
 
-        public ValueTask<bool> OnReceiveAsync(IConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+        public ValueTask OnReceivedAsync(IConnection connection, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public async ValueTask<bool> OnSendAsync(IConnection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
         {
