@@ -38,6 +38,74 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Max_ratio_and_goal_targets_map_to_load_tool_figures()
+    {
+        var path = Path.Combine(dir, "spec.yaml");
+        File.WriteAllText(path, """
+            x-perf:
+              targets:
+              - id: idle
+                metric: rss_bytes_per_authenticated_connection
+                max_ratio_vs: {bare-kestrel: 1.0}
+                goal: 10240
+              - id: connect
+                scenario: idle
+                metric: connect_seconds
+                max_ratio_vs: {bare-kestrel: 1.5}
+            """);
+        var targets = PerfTargets.Load(path);
+        Assert.Contains(targets, t => t is { Scenario: "idle", Metric: "kib_per_connection", CompareTo: "kestrel", Min: null, Max: 1.0, Goal: false });
+        Assert.Contains(targets, t => t is { Scenario: "idle", Metric: "kib_per_connection", CompareTo: null, Max: 10.0, Goal: true });
+        Assert.Contains(targets, t => t is { Id: "connect", Scenario: "idle", Metric: "connect_seconds", CompareTo: "kestrel", Max: 1.5 });
+    }
+
+    [Fact]
+    public void The_repository_spec_has_the_issue_15_targets()
+    {
+        var targets = PerfTargets.Load(PerfTargets.Locate(null));
+        Assert.Contains(targets, t => t is { Id: "private", Metric: "delivered_per_s", CompareTo: "ws", Min: 1.0 });
+        Assert.Contains(targets, t => t is { Id: "idle", CompareTo: "kestrel", Max: 1.0 });
+        Assert.Contains(targets, t => t is { Id: "idle", Goal: true, Max: 10.0 });
+        Assert.Contains(targets, t => t is { Id: "connect", Scenario: "idle", Metric: "connect_seconds", CompareTo: "kestrel", Max: 1.5 });
+        Assert.Contains(targets, t => t is { Id: "echo", CompareTo: "signalr", Min: 1.3 });
+        Assert.Contains(targets, t => t is { Id: "echo", CompareTo: "kestrel", Min: 1.0 });
+        Assert.Contains(targets, t => t is { Scenario: "private", Metric: "p99_ms", CompareTo: PerfTarget.BestPeer, Max: 1.0 });
+    }
+
+    [Fact]
+    public void A_missed_goal_is_reported_but_does_not_fail_the_check()
+    {
+        var runs = Path.Combine(dir, "runs");
+        Directory.CreateDirectory(runs);
+        foreach (var (name, target, kib, seconds) in new[] { ("r1-sb", "switchboard", 18.0, 6.0), ("r1-k", "kestrel", 19.0, 5.0) })
+        {
+            var result = new RunResult { Scenario = "idle", Target = target, Url = "ws://127.0.0.1:1/" };
+            result.Metrics["kib_per_connection"] = kib;
+            result.Metrics["connect_seconds"] = seconds;
+            File.WriteAllText(Path.Combine(runs, name + ".json"), JsonSerializer.Serialize(result, RunResult.JsonOptions));
+        }
+
+        var targets = Path.Combine(dir, "targets.yaml");
+        File.WriteAllText(targets, """
+            x-perf:
+              targets:
+              - {id: idle, metric: rss_bytes_per_authenticated_connection, max_ratio_vs: {bare-kestrel: 1.0}, goal: 10240}
+              - {id: connect, scenario: idle, metric: connect_seconds, max_ratio_vs: {bare-kestrel: 1.5}}
+            """);
+        var prefix = Path.Combine(dir, "out", "compare");
+        var exit = CompareReport.Run(LoadOptions.Parse(["report", "--in", runs, "--out", prefix, "--check", "--targets", targets]));
+
+        var md = File.ReadAllText(prefix + ".md");
+        Assert.Contains("not yet (goal)", md, StringComparison.Ordinal); // 18 KiB > 10 KiB
+        Assert.DoesNotContain("MISSED", md, StringComparison.Ordinal);   // 18/19 <= 1.0, 6/5 <= 1.5
+        Assert.Equal(0, exit);
+
+        // Slower than 1.5 x Kestrel: a real miss.
+        File.WriteAllText(Path.Combine(runs, "r1-sb.json"), JsonSerializer.Serialize(new RunResult { Scenario = "idle", Target = "switchboard", Url = "ws://127.0.0.1:1/", Metrics = { ["kib_per_connection"] = 18.0, ["connect_seconds"] = 8.0 } }, RunResult.JsonOptions));
+        Assert.Equal(3, CompareReport.Run(LoadOptions.Parse(["report", "--in", runs, "--out", prefix, "--check", "--targets", targets])));
+    }
+
+    [Fact]
     public void The_repository_spec_has_checkable_targets()
     {
         var targets = PerfTargets.Load(PerfTargets.Locate(null));

@@ -12,10 +12,42 @@ internal sealed class IdleScenario(LoadOptions options, IWire wire) : Scenario(o
     /// <inheritdoc />
     public override string Name => "idle";
 
+    private static readonly byte[] RoomEnterMarker = "\"ROOM_ENTER\""u8.ToArray();
+    private static readonly byte[] RoomStateMarker = "\"ROOM_STATE\""u8.ToArray();
+    private static readonly byte[] PingMarker = "\"PING\""u8.ToArray();
+
+    // Frames the clients received, by kind (Switchboard event names; other targets count as "other"). The connect
+    // phase's counts are deterministic for a given N and R (joins to one room are serialized by the server), so they
+    // show the cost of the join fan-out (ROOM_ENTER to every member, the member list in ROOM_STATE) exactly.
+    private long frames;
+    private long bytes;
+    private long roomEnterFrames;
+    private long roomEnterBytes;
+    private long roomStateFrames;
+    private long roomStateBytes;
+    private long pingFrames;
+    private long pingBytes;
+
     /// <inheritdoc />
     public override void OnFrame(BenchConnection connection, ReadOnlySpan<byte> frame)
     {
-        // Presence and room events are expected; nothing to count.
+        Interlocked.Increment(ref frames);
+        Interlocked.Add(ref bytes, frame.Length);
+        if (frame.IndexOf(RoomEnterMarker) >= 0)
+        {
+            Interlocked.Increment(ref roomEnterFrames);
+            Interlocked.Add(ref roomEnterBytes, frame.Length);
+        }
+        else if (frame.IndexOf(RoomStateMarker) >= 0)
+        {
+            Interlocked.Increment(ref roomStateFrames);
+            Interlocked.Add(ref roomStateBytes, frame.Length);
+        }
+        else if (frame.IndexOf(PingMarker) >= 0)
+        {
+            Interlocked.Increment(ref pingFrames);
+            Interlocked.Add(ref pingBytes, frame.Length);
+        }
     }
 
     /// <inheritdoc />
@@ -40,6 +72,7 @@ internal sealed class IdleScenario(LoadOptions options, IWire wire) : Scenario(o
             result.Metrics["connected"] = connections.Count;
             result.Metrics["connect_seconds"] = connectSeconds;
             result.Metrics["connects_per_s"] = connections.Count / connectSeconds;
+
             var holdStart = Clock.Now;
             await using (new Progress(!Options.Quiet, $"idle/{Wire.Name} hold", () => $"open={connections.Count(c => c.IsOpen)} rss={(Options.ServerPid is { } p ? ServerProbe.ReadRssKiB(p) / 1024 : null)}MiB errors={Errors}"))
             {
@@ -47,6 +80,15 @@ internal sealed class IdleScenario(LoadOptions options, IWire wire) : Scenario(o
             }
 
             result.DurationSeconds = Clock.Since(holdStart).TotalSeconds;
+
+            // Received while connecting and holding (nothing else is sent then), PING events left out: their number depends
+            // on how long it took. Read after the hold, so the last joins' ROOM_ENTERs have arrived.
+            result.Metrics["connect_frames"] = Interlocked.Read(ref frames) - Interlocked.Read(ref pingFrames);
+            result.Metrics["connect_bytes"] = Interlocked.Read(ref bytes) - Interlocked.Read(ref pingBytes);
+            result.Metrics["room_enter_frames"] = Interlocked.Read(ref roomEnterFrames);
+            result.Metrics["room_enter_bytes"] = Interlocked.Read(ref roomEnterBytes);
+            result.Metrics["room_state_frames"] = Interlocked.Read(ref roomStateFrames);
+            result.Metrics["room_state_bytes"] = Interlocked.Read(ref roomStateBytes);
             var open = connections.Count(c => c.IsOpen);
             result.Metrics["open_at_end"] = open;
             if (open < count)

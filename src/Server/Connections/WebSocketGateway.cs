@@ -59,7 +59,11 @@ internal sealed class WebSocketGateway
         _logger = logger;
         _deskDeadlines = deskDeadlines;
         _codecLimits = new CodecLimits { MaxMessageBytes = services.Options.Limits.MaxMessageBytes };
+        _onMessage = OnMessageAsync;
     }
+
+    // One delegate for every connection's receive loop (not one per connection).
+    private readonly Func<SwitchboardConnection, ReadOnlyMemory<byte>, ValueTask> _onMessage;
 
     private readonly CodecLimits _codecLimits;
     private readonly DeskDeadlines? _deskDeadlines;
@@ -227,7 +231,7 @@ internal sealed class WebSocketGateway
                 }
             }
 
-            await connection.RunReceiveLoopAsync(OnMessageAsync).ConfigureAwait(false);
+            await connection.RunReceiveLoopAsync(_onMessage).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
