@@ -83,7 +83,7 @@ internal sealed partial class ClusterNodeService(
                     await BeatAsync().ConfigureAwait(false);
                     await SweepDeadNodesAsync().ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
                 {
                     LogHeartbeatFailed(logger, ex);
                 }

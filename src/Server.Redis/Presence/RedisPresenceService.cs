@@ -136,7 +136,7 @@ internal sealed partial class RedisPresenceService : IPresenceService
                 Keys.PresenceChannel(ns).ToString(), $"1|{_node.Id}|{connection.ClientId}|",
             ]).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             LogPresenceFailed(_logger, connection.ClientId, ex);
         }
@@ -153,7 +153,7 @@ internal sealed partial class RedisPresenceService : IPresenceService
                 Field(_node.Id, connection), connection.User.Id, Keys.PresenceChannel(ns).ToString(), $"0|{_node.Id}|{connection.ClientId}|",
             ]).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             // The entry stays until this node's heartbeat expires and a surviving node sweeps it.
             LogPresenceFailed(_logger, connection.ClientId, ex);
@@ -228,7 +228,7 @@ internal sealed partial class RedisPresenceService : IPresenceService
                 }
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or FormatException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or FormatException or ObjectDisposedException or InvalidOperationException)
         {
             LogPresenceChangeFailed(_logger, ex);
         }

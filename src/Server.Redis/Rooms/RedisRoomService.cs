@@ -394,7 +394,7 @@ internal sealed partial class RedisRoomService : IRoomService
             {
                 await _redis.GetSubscriber().UnsubscribeAsync(emptied.Channel, emptied.Handler).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 LogUnsubscribeFailed(_logger, emptied.Channel.ToString(), ex);
             }

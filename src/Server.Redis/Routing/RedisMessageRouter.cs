@@ -97,7 +97,7 @@ internal sealed partial class RedisMessageRouter : IMessageRouter
         {
             await _redis.GetSubscriber().PublishAsync(channel, payload).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             LogPublishFailed(_logger, channel.ToString(), ex);
         }

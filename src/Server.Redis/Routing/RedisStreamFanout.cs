@@ -150,7 +150,7 @@ internal sealed partial class RedisStreamFanout : IDurableFanout
             await entry.Subscribed.ConfigureAwait(false);
             await _redis.GetSubscriber().UnsubscribeAsync(entry.Channel, entry.Handler).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             LogUnsubscribeFailed(_logger, entry.Channel.ToString(), ex);
         }
