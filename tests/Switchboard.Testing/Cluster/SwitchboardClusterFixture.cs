@@ -34,9 +34,9 @@ public sealed class SwitchboardClusterOptions
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    /// <summary>The Redis connection string a node uses (node index → value); null = the cluster's Redis for every node.
+    /// <summary>The Redis connection string a node uses (node index, the cluster's Redis → value); null = the cluster's Redis for every node.
     /// A test points one node through a <see cref="TcpProxy"/> to cut only that node off Redis.</summary>
-    public Func<int, string>? RedisFor { get; set; }
+    public Func<int, RedisServerProcess, string>? RedisFor { get; set; }
 
     /// <summary>Settings for the cluster's own <see cref="RedisServerProcess"/>.</summary>
     public Action<RedisServerOptions>? ConfigureRedis { get; set; }
@@ -111,7 +111,7 @@ public sealed class SwitchboardClusterFixture : IAsyncDisposable
         {
             for (var i = 0; i < options.Nodes; i++)
             {
-                var redisConnection = options.RedisFor?.Invoke(i) ?? redis.ConnectionString;
+                var redisConnection = options.RedisFor?.Invoke(i, redis) ?? redis.ConnectionString;
                 cluster._nodes.Add(new SwitchboardNodeProcess(i, options, redisConnection, Path.Combine(root, "node" + i), RedisServerProcess.FreeLoopbackPort()));
             }
 
