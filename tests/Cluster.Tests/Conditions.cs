@@ -17,4 +17,19 @@ internal static class Conditions
             await Task.Delay(50, cancellationToken);
         }
     }
+
+    /// <summary>As above for a condition that has to ask (e.g. an HTTP request).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not within {timeout}: {what}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
 }

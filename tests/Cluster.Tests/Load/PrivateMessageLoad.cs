@@ -55,6 +55,10 @@ internal sealed class PrivateMessageLoad
     /// <summary>Close statuses and errors the clients saw (for the test output).</summary>
     public IReadOnlyCollection<string> Events => _events;
 
+    /// <summary>Every connection loss a client saw: the node it was on and the WebSocket close status (null = no close
+    /// frame, e.g. TCP reset by a killed node).</summary>
+    public ConcurrentQueue<(int Node, int? Status)> Closes { get; } = new();
+
     /// <summary>Node indexes the clients must not (re)connect to, e.g. a killed node.</summary>
     public ConcurrentDictionary<int, bool> AvoidNodes { get; } = new();
 
@@ -153,6 +157,7 @@ internal sealed class PrivateMessageLoad
                     // The connection broke (or stalled) before the reply: the message may or may not be stored.
                     Interlocked.Increment(ref _unconfirmed);
                     Note($"sender {index} on node {session.Node} at #{n}: {Describe(ex, session.Session)}");
+                    RecordClose(session.Node, session.Session);
                     await session.Session.DisposeAsync().ConfigureAwait(false);
                     session = await ConnectAnywhereAsync(session.Node + 1, SenderUser(index), null, null, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -182,6 +187,12 @@ internal sealed class PrivateMessageLoad
         {
             await session.Session.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private void RecordClose(int node, TestSession session)
+    {
+        var closed = session.Client.Closed;
+        Closes.Enqueue((node, closed.IsCompletedSuccessfully ? (int?)closed.Result.Status : null));
     }
 
     private static string Describe(Exception ex, TestSession session) =>
@@ -314,6 +325,7 @@ internal sealed class PrivateMessageLoad
                     {
                         // The connection closed (node killed, Redis lost): resume on another node from the last seq.
                         load.Note($"receiver {User} on node {node}: closed {session.Client.Closed.Result.Status} {session.Client.Closed.Result.Description}");
+                        load.RecordClose(node, session);
                         await session.DisposeAsync().ConfigureAwait(false);
                         (session, node) = await load.ConnectAnywhereAsync(node + 1, User, _lastSeq, _epoch, _stop.Token).ConfigureAwait(false);
                         if (session.Epoch != _epoch || !session.Connect.GetBoolean("recovered"))
