@@ -110,6 +110,17 @@ public sealed class OptionsTests
         Assert.Equal(new Uri("ws://127.0.0.1:8080"), o.Url);
     }
 
+    /// <summary>A cluster: <c>--url</c> repeated, connections round-robin over the nodes; every URL must be loopback.</summary>
+    [Fact]
+    public void Repeated_url_spreads_connections_over_the_nodes()
+    {
+        var o = LoadOptions.Parse(["private", "--url", "ws://127.0.0.1:9001", "--url", "ws://127.0.0.1:9002", "--url", "ws://127.0.0.1:9003"]);
+        Assert.Equal([new Uri("ws://127.0.0.1:9001"), new Uri("ws://127.0.0.1:9002"), new Uri("ws://127.0.0.1:9003")], o.Urls);
+        Assert.Equal(new Uri("ws://127.0.0.1:9001"), o.Url);
+        Assert.Equal([9001, 9002, 9003, 9001, 9002], Enumerable.Range(0, 5).Select(i => o.UrlFor(i).Port));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["echo", "--url", "ws://127.0.0.1:9001", "--url", "ws://10.1.2.3:9002"]));
+    }
+
     /// <summary>Usage errors exit 2 with a message naming the problem; --help exits 0 (the real executable).</summary>
     [Theory]
     [InlineData("echo --conections 5", 2, "--conections")]

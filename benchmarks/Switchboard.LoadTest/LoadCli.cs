@@ -51,7 +51,14 @@ internal sealed class LoadCli
 
     public RootCommand Root { get; }
 
-    public Option<Uri> Url { get; } = new("--url") { Description = "Server URL (loopback only).", DefaultValueFactory = _ => new Uri("ws://127.0.0.1:8080"), CustomParser = r => LoopbackUrl(r) };
+    public Option<Uri[]> Url { get; } = new("--url")
+    {
+        Description = "Server URL (loopback only). Repeat it for the nodes of a cluster: connection i goes to URL i mod N.",
+        DefaultValueFactory = _ => [new Uri("ws://127.0.0.1:8080")],
+        CustomParser = r => [.. r.Tokens.Select(t => LoopbackUrl(r, t.Value))],
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     public Option<string> Target { get; } = new("--target") { Description = "Server kind.", DefaultValueFactory = _ => "switchboard" };
 
@@ -150,9 +157,10 @@ internal sealed class LoadCli
         },
     };
 
-    private static Uri LoopbackUrl(ArgumentResult r)
+    private static Uri LoopbackUrl(ArgumentResult r) => LoopbackUrl(r, r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty);
+
+    private static Uri LoopbackUrl(ArgumentResult r, string text)
     {
-        var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             r.AddError($"{r.Parent?.ToString() ?? "URL"} must be an absolute URL, got '{text}'.");

@@ -9,8 +9,16 @@ internal sealed class LoadOptions
     /// <summary>Gets the verb: a scenario name or <c>report</c>.</summary>
     public string Verb { get; private init; } = "";
 
-    /// <summary>Gets the server URL (loopback only).</summary>
-    public Uri Url { get; private init; } = new("ws://127.0.0.1:8080");
+    /// <summary>Gets the server URL (loopback only): the first of <see cref="Urls"/>.</summary>
+    public Uri Url => Urls[0];
+
+    /// <summary>Gets every node's URL (<c>--url</c> repeated for a cluster); connection i goes to <c>Urls[i % Count]</c>.</summary>
+    public IReadOnlyList<Uri> Urls { get; private init; } = [new("ws://127.0.0.1:8080")];
+
+    /// <summary>The URL of connection <paramref name="index"/>: round-robin over <see cref="Urls"/>.</summary>
+    /// <param name="index">The connection index.</param>
+    /// <returns>The node's URL.</returns>
+    public Uri UrlFor(int index) => Urls[(int)((uint)index % (uint)Urls.Count)];
 
     /// <summary>Gets the target kind.</summary>
     public string Target { get; private init; } = "switchboard";
@@ -112,7 +120,7 @@ internal sealed class LoadOptions
         return new LoadOptions
         {
             Verb = r.CommandResult.Command.Name,
-            Url = r.GetValue(cli.Url)!,
+            Urls = r.GetValue(cli.Url) is { Length: > 0 } urls ? urls : [new Uri("ws://127.0.0.1:8080")],
             Target = r.GetValue(cli.Target)!,
             SigningKey = string.IsNullOrEmpty(key) ? null : key,
             Connections = r.GetValue(cli.Connections),

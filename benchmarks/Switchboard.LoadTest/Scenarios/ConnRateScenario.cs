@@ -74,7 +74,7 @@ internal sealed class ConnRateScenario(LoadOptions options, IWire wire) : Scenar
         var started = Clock.Now;
         try
         {
-            var connection = await BenchConnection.OpenAsync(Options.Url, index, $"conn{worker}", Wire, this, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+            var connection = await BenchConnection.OpenAsync(Options.UrlFor(index), index, $"conn{worker}", Wire, this, TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
             if (record)
             {
                 histogram.RecordSince(started);

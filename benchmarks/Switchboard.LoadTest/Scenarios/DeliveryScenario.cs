@@ -171,7 +171,8 @@ internal sealed class PrivateScenario(LoadOptions options, IWire wire) : Deliver
 
         // Recipients first, so that every recipient is known to the server before anything is sent to it.
         var recipients = await ConnectManyAsync(pairs, i => $"rcpt{i}", null, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-        var senders = await ConnectManyAsync(pairs, i => $"sndr{i}", null, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        // With several nodes (--url repeated) sender i sits on the node after its recipient's: every pair crosses nodes.
+        var senders = await ConnectManyAsync(pairs, i => $"sndr{i}", null, TimeSpan.FromSeconds(60), cancellationToken, nodeOffset: 1).ConfigureAwait(false);
         try
         {
             if (recipients.Count < pairs || senders.Count < pairs)

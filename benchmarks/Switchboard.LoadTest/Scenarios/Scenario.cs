@@ -49,7 +49,7 @@ internal abstract class Scenario : IFrameSink
         {
             Scenario = Name,
             Target = Wire.Name,
-            Url = Options.Url.ToString(),
+            Url = string.Join(' ', Options.Urls),
             Label = Options.Label,
             StartedAt = Clock.Time.GetUtcNow(),
             Smoke = Options.Smoke,
@@ -88,8 +88,9 @@ internal abstract class Scenario : IFrameSink
     /// <param name="roomOf">Room of connection i, or null for none.</param>
     /// <param name="budget">Upper bound for the whole batch.</param>
     /// <param name="cancellationToken">Cancels.</param>
+    /// <param name="nodeOffset">With several <c>--url</c>: connection i goes to node (i + offset) mod N.</param>
     /// <returns>The open connections (index order; failed ones are missing and counted as errors).</returns>
-    protected async Task<List<BenchConnection>> ConnectManyAsync(int count, Func<int, string> userOf, Func<int, string?>? roomOf, TimeSpan budget, CancellationToken cancellationToken)
+    protected async Task<List<BenchConnection>> ConnectManyAsync(int count, Func<int, string> userOf, Func<int, string?>? roomOf, TimeSpan budget, CancellationToken cancellationToken, int nodeOffset = 0)
     {
         var opened = new ConcurrentBag<BenchConnection>();
         var done = 0;
@@ -103,7 +104,7 @@ internal abstract class Scenario : IFrameSink
                 {
                     try
                     {
-                        var connection = await BenchConnection.OpenAsync(Options.Url, i, userOf(i), Wire, this, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
+                        var connection = await BenchConnection.OpenAsync(Options.UrlFor(i + nodeOffset), i, userOf(i), Wire, this, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false);
                         opened.Add(connection);
                         if (roomOf?.Invoke(i) is { } room)
                         {
