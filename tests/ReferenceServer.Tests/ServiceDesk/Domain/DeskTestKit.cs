@@ -102,9 +102,10 @@ internal sealed class DeskHarness : IDisposable
         Time = time ?? new FakeTimeProvider(Start);
         Options = options ?? new ServiceDeskOptions();
         Database = new SqliteDatabase(Path.Combine(_directory, "switchboard.db"));
-        Database.ApplyMigrations([new ServiceDeskSchema()], Time);
-        Store = new ServiceDeskStore(Database);
+        Database.ApplyMigrations([new ServiceDeskSchema(), new ServiceDeskClusterSchema()], Time);
+        Store = new SqliteDeskStore(Database);
         Engine = new ServiceDeskEngine(Store, Outbox, Presence, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<ServiceDeskEngine>.Instance);
+        Engine.InitializeAsync().GetAwaiter().GetResult(); // as the hosted initializer does at startup
     }
 
     public FakeTimeProvider Time { get; }
@@ -113,7 +114,7 @@ internal sealed class DeskHarness : IDisposable
 
     public SqliteDatabase Database { get; }
 
-    public ServiceDeskStore Store { get; }
+    public IDeskStateStore Store { get; }
 
     public RecordingOutbox Outbox { get; } = new();
 

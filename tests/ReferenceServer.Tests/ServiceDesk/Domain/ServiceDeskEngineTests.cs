@@ -245,8 +245,8 @@ public sealed class ServiceDeskEngineTests : IDisposable
         var c = await Request(v);
         await Grab(web, c.Id);
         await _h.Engine.OpenConversationAsync(app, c.Id, null);
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
-        Assert.Equal(c.Id, _h.Engine.GetOpenConversation("a1", "app"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
+        Assert.Equal(c.Id, await _h.Engine.GetOpenConversationAsync("a1", "app"));
         _h.Outbox.Clear();
         await _h.Engine.SendMessageAsync(v, c.Id, "x");
         // The conversation lives in the owner's web stream, where it is not open.
@@ -294,7 +294,7 @@ public sealed class ServiceDeskEngineTests : IDisposable
         Assert.Equal(DeskCloseReasons.Visitor, closed.CloseReason);
         Assert.Equal(["web/v1", "web/a1"], _h.Outbox.Of("CONVERSATION").Select(s => s.Recipient));
         Assert.All(_h.Outbox.Of("CONVERSATION"), s => Assert.Equal("Closed", s.Detail));
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
     }
 
     [Fact]
@@ -382,7 +382,7 @@ public sealed class ServiceDeskEngineTests : IDisposable
         Assert.Equal(["before transfer", "still mine"], _h.Outbox.To("app/b1").Where(s => s.Kind == "NEW_MESSAGE_USER").Select(s => s.Detail));
         Assert.Equal("a1", Assert.Single(_h.Outbox.Of("TRANSFER")).Recipient);
         Assert.Equal((1L, 2L), ((await _h.Engine.GetDayAccessAsync("b1")).Count, (await _h.Engine.GetDayAccessAsync("b1")).Total));
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
 
         // The previous owner is out (SB-XFER-010); the new one is in.
         Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.SendMessageAsync(a, c.Id, "x")));
