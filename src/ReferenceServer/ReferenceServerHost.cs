@@ -14,6 +14,9 @@ public static class ReferenceServerHost
     /// <summary>The default listen URL when none is configured (<c>urls</c>, <c>ASPNETCORE_URLS</c>, Kestrel endpoints).</summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
+    /// <summary>The configuration key whose presence turns the node into a cluster member on Redis.</summary>
+    public const string ClusterRedisKey = "Switchboard:Cluster:Redis";
+
     /// <summary>Command-line switches mapped to configuration keys.</summary>
     public static IReadOnlyDictionary<string, string> SwitchMappings { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -25,7 +28,7 @@ public static class ReferenceServerHost
     /// <summary>
     /// Creates the builder: standard configuration (appsettings.json next to the dll, <c>Switchboard__*</c> environment
     /// variables, command line incl. <c>--data-dir</c>), default URL <see cref="DefaultUrl"/>, Switchboard with the
-    /// service desk.
+    /// service desk; cluster mode on Redis when <see cref="ClusterRedisKey"/> is set.
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args, WebApplicationOptions? options = null)
     {
@@ -41,7 +44,12 @@ public static class ReferenceServerHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Services.AddSwitchboard().AddServiceDesk();
+        var switchboard = builder.Services.AddSwitchboard().AddServiceDesk();
+        if (!string.IsNullOrEmpty(builder.Configuration[ClusterRedisKey]))
+        {
+            switchboard.AddRedis(); // cluster mode (src/Server.Redis/README.md); without it the SQLite single node
+        }
+
         return builder;
     }
 

@@ -39,6 +39,23 @@ public sealed class SigningKeyProvider
         }
     }
 
+    /// <summary>
+    /// A key obtained elsewhere (e.g. agreed by the nodes of a cluster through Redis); <paramref name="source"/> says
+    /// where from, for the startup log.
+    /// </summary>
+    public SigningKeyProvider(string keyText, string source)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyText);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        KeyText = keyText;
+        Source = source;
+        KeyBytes = Encoding.UTF8.GetBytes(KeyText);
+        if (KeyBytes.Length < 32)
+        {
+            throw new InvalidOperationException($"The signing key from {Source} is shorter than 32 bytes.");
+        }
+    }
+
     /// <summary>The key text (UTF-8 string).</summary>
     public string KeyText { get; }
 
@@ -83,6 +100,9 @@ public sealed class SigningKeyProvider
 
         return key;
     }
+
+    /// <summary>A new random key text (48 random bytes, base64url).</summary>
+    public static string NewKeyText() => Base64UrlEncode(RandomNumberGenerator.GetBytes(48));
 
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Switchboard.Server;
+using Switchboard.Server.Auth;
+using Switchboard.Server.Options;
+using Switchboard.Server.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Cluster mode: several Switchboard nodes on one Redis.</summary>
+public static class RedisSwitchboardBuilderExtensions
+{
+    /// <summary>
+    /// Makes this node a member of a cluster on Redis: options from section <c>Switchboard:Cluster</c> (then
+    /// <paramref name="configure"/>), a singleton <see cref="IConnectionMultiplexer"/> and <see cref="RedisNode"/>, and
+    /// the Redis implementations of the core's shared state (they replace the single-node defaults, so the call may
+    /// come before or after <c>AddServiceDesk()</c>).
+    /// </summary>
+    public static ISwitchboardBuilder AddRedis(this ISwitchboardBuilder builder, Action<SwitchboardRedisOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (!services.Any(d => d.ServiceType == typeof(RedisMarker)))
+        {
+            AddCore(services);
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    private static void AddCore(IServiceCollection services)
+    {
+        services.AddSingleton<RedisMarker>();
+        services.AddOptions<SwitchboardRedisOptions>()
+            .BindConfiguration(SwitchboardRedisOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SwitchboardRedisOptions>, SwitchboardRedisOptionsValidator>());
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SwitchboardRedisOptions>>().Value;
+            return new RedisNode(string.IsNullOrEmpty(options.NodeId) ? RedisNode.NewId() : options.NodeId, options.KeyPrefix);
+        });
+        services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SwitchboardRedisOptions>>().Value;
+            var config = ConfigurationOptions.Parse(options.Redis!);
+            config.AbortOnConnectFail = false; // keep retrying in the background; the node reports Redis loss itself
+            config.ClientName ??= "switchboard-" + sp.GetRequiredService<RedisNode>().Id;
+            var timeout = (int)options.OperationTimeout.TotalMilliseconds;
+            config.SyncTimeout = timeout;
+            config.AsyncTimeout = timeout;
+            return ConnectionMultiplexer.Connect(config);
+        });
+
+        // Nodes of one cluster accept each other's tokens: the configured key, else one agreed through Redis (SET NX).
+        services.Replace(ServiceDescriptor.Singleton(sp => ClusterSigningKey.Resolve(
+            sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value,
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<RedisNode>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterSigningKey)))));
+    }
+
+    /// <summary>Marks a collection to which <see cref="AddRedis"/> has already added its services.</summary>
+    private sealed class RedisMarker;
+}
