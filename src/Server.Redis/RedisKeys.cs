@@ -34,14 +34,38 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Stream: the room's messages, entry id <c>&lt;room_seq&gt;-0</c>.</summary>
     public RedisKey RoomStream(string ns, string room) => Room(ns, room) + ":stream";
 
-    /// <summary>Hash: member user id → JSON identity of the room's members.</summary>
+    /// <summary>Hash: <c>&lt;node&gt;|&lt;client_id&gt;</c> → identity, the room's member connections.</summary>
     public RedisKey RoomMembers(string ns, string room) => Room(ns, room) + ":members";
+
+    /// <summary>Hash: user id → the user's member connections in the room (cluster-wide).</summary>
+    public RedisKey RoomUsers(string ns, string room) => Room(ns, room) + ":users";
+
+    /// <summary>Hash: user id → identity of the member's latest joining connection.</summary>
+    public RedisKey RoomNames(string ns, string room) => Room(ns, room) + ":names";
+
+    /// <summary>Set: the <see cref="RoomMembers"/> fields a node owns.</summary>
+    public RedisKey RoomMembersOfNode(string ns, string room, string node) => Room(ns, room) + ":node:" + node;
+
+    /// <summary>Set of <c>ns\nroom</c>: the rooms in which a node has members (swept when the node dies).</summary>
+    public RedisKey RoomsOfNode(string node) => $"{Prefix}:{{nr:{node}}}:rooms";
 
     /// <summary>Sharded channel: frames for the room's members.</summary>
     public RedisChannel RoomChannel(string ns, string room) => RedisChannel.Sharded(Room(ns, room) + ":ch");
 
-    /// <summary>Hash: <c>&lt;node&gt;|&lt;client_id&gt;</c> → JSON identity, the namespace's online connections.</summary>
+    /// <summary>Hash: <c>&lt;node&gt;|&lt;client_id&gt;</c> → identity, the namespace's online connections.</summary>
     public RedisKey Online(string ns) => $"{Prefix}:{{p:{ns}}}:online";
+
+    /// <summary>Hash: user id → open connections in the namespace (cluster-wide).</summary>
+    public RedisKey OnlineUsers(string ns) => $"{Prefix}:{{p:{ns}}}:users";
+
+    /// <summary>Hash: user id → identity of the user's latest connection.</summary>
+    public RedisKey OnlineNames(string ns) => $"{Prefix}:{{p:{ns}}}:names";
+
+    /// <summary>Set: the <see cref="Online"/> fields a node owns (swept when the node dies).</summary>
+    public RedisKey OnlineOfNode(string ns, string node) => $"{Prefix}:{{p:{ns}}}:node:{node}";
+
+    /// <summary>Sharded channel: presence changes of the namespace.</summary>
+    public RedisChannel PresenceChannel(string ns) => RedisChannel.Sharded($"{Prefix}:{{p:{ns}}}:presence");
 
     /// <summary>Sharded channel: frames for every connection of the namespace.</summary>
     public RedisChannel NamespaceChannel(string ns) => RedisChannel.Sharded($"{Prefix}:{{p:{ns}}}:ch");
@@ -54,10 +78,4 @@ public sealed class RedisKeys(string prefix)
 
     /// <summary>String: the signing key agreed by the cluster (SET NX) when none is configured.</summary>
     public RedisKey SigningKey => $"{Prefix}:{{auth}}:signing-key";
-
-    /// <summary>Set: the (ns, user) stream keys known to the cluster, for retention sweeps.</summary>
-    public RedisKey StreamIndex => $"{Prefix}:{{idx}}:streams";
-
-    /// <summary>Set: the (ns, room) keys known to the cluster, for retention sweeps.</summary>
-    public RedisKey RoomIndex => $"{Prefix}:{{idx}}:rooms";
 }

@@ -5,7 +5,14 @@ using StackExchange.Redis;
 using Switchboard.Server;
 using Switchboard.Server.Auth;
 using Switchboard.Server.Options;
+using Switchboard.Server.Messaging;
 using Switchboard.Server.Redis;
+using Switchboard.Server.Redis.Presence;
+using Switchboard.Server.Redis.Rooms;
+using Switchboard.Server.Redis.Routing;
+using Switchboard.Server.Redis.Storage;
+using Switchboard.Server.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -52,6 +59,7 @@ public static class RedisSwitchboardBuilderExtensions
         {
             var options = sp.GetRequiredService<IOptions<SwitchboardRedisOptions>>().Value;
             var config = ConfigurationOptions.Parse(options.Redis!);
+            config.AllowAdmin = true; // CONFIG GET appendonly/appendfsync at startup (RedisPersistence)
             config.AbortOnConnectFail = false; // keep retrying in the background; the node reports Redis loss itself
             config.ClientName ??= "switchboard-" + sp.GetRequiredService<RedisNode>().Id;
             var timeout = (int)options.OperationTimeout.TotalMilliseconds;
@@ -69,6 +77,21 @@ public static class RedisSwitchboardBuilderExtensions
             sp.GetRequiredService<IConnectionMultiplexer>(),
             sp.GetRequiredService<RedisNode>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClusterSigningKey)))));
+
+        // Shared state in Redis instead of this node's SQLite file and memory.
+        services.TryAddSingleton<RedisAvailability>();
+        services.Replace(ServiceDescriptor.Singleton<IMessageStore, RedisMessageStore>());
+        services.TryAddSingleton<RedisStreamFanout>();
+        services.Replace(ServiceDescriptor.Singleton<IDurableFanout>(sp => sp.GetRequiredService<RedisStreamFanout>()));
+        services.TryAddSingleton<RedisMessageRouter>();
+        services.Replace(ServiceDescriptor.Singleton<IMessageRouter>(sp => sp.GetRequiredService<RedisMessageRouter>()));
+        services.TryAddSingleton<RedisPresenceService>();
+        services.Replace(ServiceDescriptor.Singleton<IPresenceService>(sp => sp.GetRequiredService<RedisPresenceService>()));
+        services.TryAddSingleton<RedisRoomService>();
+        services.Replace(ServiceDescriptor.Singleton<IRoomService>(sp => sp.GetRequiredService<RedisRoomService>()));
+        services.TryAddSingleton<ClusterNodeService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterNodeService>());
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, ["ready"]);
     }
 
     /// <summary>Marks a collection to which <see cref="AddRedis"/> has already added its services.</summary>

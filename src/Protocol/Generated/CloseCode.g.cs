@@ -44,4 +44,7 @@ public enum CloseCode
 
     /// <summary><c>SHUTTING_DOWN</c> (4503, retryable): Server shutting down. Reconnect (another node / later).</summary>
     ShuttingDown = 4503,
+
+    /// <summary><c>STORE_UNAVAILABLE</c> (4504, retryable): The node lost its message store (cluster mode - its Redis connection) and cannot store or route. Reconnect (through the load balancer, to another node) and resume with since/epoch (SB-CLUSTER-005).</summary>
+    StoreUnavailable = 4504,
 }

@@ -24,12 +24,13 @@ public static class CloseCodes
         CloseCode.SlowConsumer,
         CloseCode.InternalError,
         CloseCode.ShuttingDown,
+        CloseCode.StoreUnavailable,
     ];
 
     /// <summary>Whether a client should reconnect (with backoff, and with a fresh token for <see cref="CloseCode.TokenExpired"/>-like codes) after the server closed with <paramref name="code"/>. Undefined codes are not retryable.</summary>
     public static bool IsRetryable(CloseCode code) => code switch
     {
-        CloseCode.IdleTimeout or CloseCode.TooManyConnections or CloseCode.TokenExpired or CloseCode.RateLimited or CloseCode.SlowConsumer or CloseCode.InternalError or CloseCode.ShuttingDown => true,
+        CloseCode.IdleTimeout or CloseCode.TooManyConnections or CloseCode.TokenExpired or CloseCode.RateLimited or CloseCode.SlowConsumer or CloseCode.InternalError or CloseCode.ShuttingDown or CloseCode.StoreUnavailable => true,
         _ => false,
     };
 
@@ -49,6 +50,7 @@ public static class CloseCodes
         CloseCode.SlowConsumer => "SLOW_CONSUMER",
         CloseCode.InternalError => "INTERNAL_ERROR",
         CloseCode.ShuttingDown => "SHUTTING_DOWN",
+        CloseCode.StoreUnavailable => "STORE_UNAVAILABLE",
         _ => ((int)code).ToString(global::System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -68,6 +70,7 @@ public static class CloseCodes
         CloseCode.SlowConsumer => "Send queue overflow. Reconnect with since/epoch to recover durable events.",
         CloseCode.InternalError => "Unexpected server error.",
         CloseCode.ShuttingDown => "Server shutting down. Reconnect (another node / later).",
+        CloseCode.StoreUnavailable => "The node lost its message store (cluster mode - its Redis connection) and cannot store or route. Reconnect (through the load balancer, to another node) and resume with since/epoch (SB-CLUSTER-005).",
         _ => null,
     };
 }

@@ -25,7 +25,7 @@ internal static class BackendApi
         api.MapGet("/namespaces/{ns}/online", GetOnline);
     }
 
-    private static async Task<IResult> PushToUserAsync(string ns, string userId, HttpRequest request, IDurableDelivery delivery, IConnectionRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> PushToUserAsync(string ns, string userId, HttpRequest request, IDurableDelivery delivery, IPresenceService presence, TimeProvider time, CancellationToken cancellationToken)
     {
         CheckNamespace(ns);
         if (!Validation.IsUserId(userId))
@@ -36,11 +36,11 @@ internal static class BackendApi
         var push = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
         var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = push.Topic, Data = push.Data, At = time.GetUtcNow() };
         var seq = await delivery.AppendAsync(ns, userId, ev, cancellationToken).ConfigureAwait(false);
-        var delivered = registry.GetUserConnections(ns, userId).Count;
+        var delivered = await presence.CountConnectionsAsync(ns, userId, cancellationToken).ConfigureAwait(false);
         return Results.Json(new UserPushResult { MessageId = ev.MessageId, Seq = seq, Delivered = delivered }, SwitchboardJsonContext.Default.UserPushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> PushToRoomAsync(string ns, string room, HttpRequest request, RoomService rooms, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> PushToRoomAsync(string ns, string room, HttpRequest request, IRoomService rooms, TimeProvider time, CancellationToken cancellationToken)
     {
         CheckNamespace(ns);
         if (!Validation.IsRoom(room))
@@ -50,7 +50,7 @@ internal static class BackendApi
 
         var push = await ReadPushAsync(request, cancellationToken).ConfigureAwait(false);
         var ev = new PushEvent { MessageId = MessageIds.New(time), Topic = push.Topic, Data = push.Data, Room = room, At = time.GetUtcNow() };
-        var delivered = rooms.Broadcast(ns, room, EventFrames.Serialize(ev));
+        var delivered = await rooms.BroadcastAsync(ns, room, EventFrames.Serialize(ev), cancellationToken).ConfigureAwait(false);
         return Results.Json(new PushResult { MessageId = ev.MessageId, Delivered = delivered }, SwitchboardJsonContext.Default.PushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -64,10 +64,10 @@ internal static class BackendApi
         return Results.Json(new PushResult { MessageId = ev.MessageId, Delivered = delivered }, SwitchboardJsonContext.Default.PushResult, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static IResult GetOnline(string ns, IConnectionRegistry registry)
+    private static async Task<IResult> GetOnline(string ns, IPresenceService presence, CancellationToken cancellationToken)
     {
         CheckNamespace(ns);
-        var users = registry.GetOnlineUsers(ns).Select(UserRefs.ToOnlineUser).ToArray();
+        var users = (await presence.GetOnlineUsersAsync(ns, cancellationToken).ConfigureAwait(false)).Select(UserRefs.ToOnlineUser).ToArray();
         return Results.Json(new OnlineListResult { Namespace = UserRefs.ToNamespace(ns), Users = users }, SwitchboardJsonContext.Default.OnlineListResult);
     }
 

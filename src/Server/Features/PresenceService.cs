@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Switchboard.Protocol;
-using Switchboard.Server.Connections;
 using Switchboard.Server.Messaging;
 
 namespace Switchboard.Server.Features;
@@ -10,7 +9,7 @@ namespace Switchboard.Server.Features;
 /// ONLINE on a user's first connect / last disconnect in a namespace to that namespace's subscribers, and ONLINE for
 /// visitors to every agent connection (both namespaces). Each event is serialized once per change.
 /// </summary>
-internal sealed class PresenceService(ConnectionRegistry registry, TimeProvider time) : ICommandHandler
+internal sealed class PresenceService(IConnectionRegistry registry, TimeProvider time) : IPresenceService
 {
     private readonly ConcurrentDictionary<IConnection, Subscription> _subscriptions = new(ReferenceEqualityComparer.Instance);
     private int _attached;
@@ -44,6 +43,12 @@ internal sealed class PresenceService(ConnectionRegistry registry, TimeProvider 
 
         await context.ReplyAsync(BuildList(context.Namespace), cancellationToken).ConfigureAwait(false);
     }
+
+    public ValueTask<IReadOnlyList<OnlineUserInfo>> GetOnlineUsersAsync(string ns, CancellationToken cancellationToken)
+        => ValueTask.FromResult(registry.GetOnlineUsers(ns));
+
+    public ValueTask<int> CountConnectionsAsync(string ns, string userId, CancellationToken cancellationToken)
+        => ValueTask.FromResult(registry.GetUserConnections(ns, userId).Count);
 
     private OnlineListEvent BuildList(string ns) => new()
     {

@@ -10,7 +10,7 @@ namespace Switchboard.Server.Features;
 /// (also on disconnect), room streams stored once per message (room_seq) and replayed on JOIN_ROOM with since.
 /// Every operation on a room runs under that room's lock, so members see one consistent order.
 /// </summary>
-internal sealed class RoomService(IMessageStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<Options.SwitchboardOptions> options) : IConnectionLifecycleHandler
+internal sealed class RoomService(IMessageStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<Options.SwitchboardOptions> options) : IRoomService
 {
     private readonly StripedAsyncLock _locks = new();
     private readonly Lock _gate = new();
@@ -211,6 +211,10 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
     }
 
     /// <summary>Sends a pre-serialized frame to every member connection of a room; returns how many accepted it.</summary>
+    public ValueTask<int> BroadcastAsync(string ns, string room, byte[] frame, CancellationToken cancellationToken)
+        => ValueTask.FromResult(Broadcast(ns, room, frame));
+
+    /// <summary>Sends a pre-serialized frame to every member connection of a room; returns how many accepted it.</summary>
     public int Broadcast(string ns, string room, byte[] frame)
     {
         IConnection[] recipients;
@@ -363,7 +367,7 @@ internal sealed class RoomService(IMessageStore store, TimeProvider time, Micros
 }
 
 /// <summary>JOIN_ROOM, LEAVE_ROOM, SEND_ROOM_MESSAGE.</summary>
-internal sealed class RoomCommandHandler(RoomService rooms) : ICommandHandler
+internal sealed class RoomCommandHandler(IRoomService rooms) : ICommandHandler
 {
     public IReadOnlyCollection<string> Commands { get; } = [CommandNames.JoinRoom, CommandNames.LeaveRoom, CommandNames.SendRoomMessage];
 

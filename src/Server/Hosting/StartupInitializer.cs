@@ -20,7 +20,7 @@ internal sealed class StartupInitializer(IServiceProvider services) : IHostedLif
         services.GetRequiredService<SigningKeyProvider>();
         services.GetRequiredService<SqliteDatabase>();
         services.GetRequiredService<CommandDispatcher>();
-        services.GetRequiredService<PresenceService>().Attach();
+        services.GetRequiredService<IPresenceService>().Attach();
         return Task.CompletedTask;
     }
 

@@ -84,13 +84,13 @@ public static class SwitchboardServiceCollectionExtensions
         services.TryAddSingleton<UserConnectionLimiter>();
         services.TryAddSingleton<WebSocketGateway>();
 
-        services.TryAddSingleton<RoomService>();
-        services.TryAddSingleton<PresenceService>();
+        services.TryAddSingleton<IRoomService, RoomService>();
+        services.TryAddSingleton<IPresenceService, PresenceService>();
         services.AddSingleton<ICommandHandler, CoreCommandHandler>();
         services.AddSingleton<ICommandHandler, RoomCommandHandler>();
         services.AddSingleton<ICommandHandler, ChatCommandHandler>();
-        services.AddSingleton<ICommandHandler>(sp => sp.GetRequiredService<PresenceService>());
-        services.AddSingleton<IConnectionLifecycleHandler>(sp => sp.GetRequiredService<RoomService>());
+        services.AddSingleton<ICommandHandler>(sp => sp.GetRequiredService<IPresenceService>());
+        services.AddSingleton<IConnectionLifecycleHandler>(sp => sp.GetRequiredService<IRoomService>());
 
         services.AddHealthChecks()
             .AddCheck<SqliteHealthCheck>("sqlite", HealthStatus.Unhealthy, ["ready"])

@@ -19,10 +19,12 @@ internal sealed class DurableDelivery : IDurableDelivery
     private readonly long _pageBytes;
     private readonly int _stallTimeoutMs;
     private readonly TimeProvider _time;
+    private readonly IDurableFanout? _fanout;
 
-    public DurableDelivery(IMessageStore store, ConnectionRegistry registry, Microsoft.Extensions.Options.IOptions<Options.SwitchboardOptions> options, TimeProvider time)
+    public DurableDelivery(IMessageStore store, ConnectionRegistry registry, Microsoft.Extensions.Options.IOptions<Options.SwitchboardOptions> options, TimeProvider time, IDurableFanout? fanout = null)
     {
         _store = store;
+        _fanout = fanout;
         _registry = registry;
         _time = time;
         var limits = options.Value.Limits;
@@ -54,6 +56,17 @@ internal sealed class DurableDelivery : IDurableDelivery
         {
             stored = _store.AppendAsync(ns, userId, ev.EventName, seq => EventFrames.Serialize(ev, null, seq), frame =>
             {
+                if (_fanout is not null)
+                {
+                    // Cluster mode: the fanout orders this node's commits with the events other nodes committed.
+                    _fanout.Deliver(ns, userId, frame, reply is null ? null : connection =>
+                        ReferenceEquals(connection, reply.Connection) && reply.TryClaimReply() && reply.Cid is not null
+                            ? EventFrames.Serialize(ev, reply.Cid, frame.Seq)
+                            : null);
+                    onDelivered?.Invoke(frame.Seq);
+                    return;
+                }
+
                 foreach (var connection in _registry.GetUserConnections(ns, userId))
                 {
                     if (reply is not null && ReferenceEquals(connection, reply.Connection) && reply.TryClaimReply())
@@ -101,6 +114,39 @@ internal sealed class DurableDelivery : IDurableDelivery
         Func<StreamInfo, bool, int, byte[]> buildConnect,
         CancellationToken cancellationToken)
     {
+        if (_fanout is null)
+        {
+            return await OpenStreamCoreAsync(connection, since, epoch, buildConnect, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Cluster mode: the fanout hears the stream's live events before the replay reads it, and takes the connection
+        // over once it is registered (catching up on whatever was committed between the last read and registration).
+        await _fanout.OpeningAsync(connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await OpenStreamCoreAsync(connection, since, epoch, buildConnect, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _fanout.Closed(connection);
+            throw;
+        }
+    }
+
+    private ConnectionChange Register(SwitchboardConnection connection, ReplayCursor cursor)
+    {
+        var change = _registry.Add(connection);
+        _fanout?.Opened(connection, cursor.LastRead);
+        return change;
+    }
+
+    private async ValueTask<(ConnectionChange Change, int Missed)> OpenStreamCoreAsync(
+        SwitchboardConnection connection,
+        long? since,
+        string? epoch,
+        Func<StreamInfo, bool, int, byte[]> buildConnect,
+        CancellationToken cancellationToken)
+    {
         var ns = connection.Namespace;
         var userId = connection.User.Id;
         var cursor = new ReplayCursor(ns, userId, _pageFrames, _pageBytes);
@@ -134,7 +180,7 @@ internal sealed class DurableDelivery : IDurableDelivery
             cursor.AtEnd = info.LastSeq <= from;
             if (await QueuePageAsync(connection, cursor, cancellationToken).ConfigureAwait(false))
             {
-                return (_registry.Add(connection), missed);
+                return (Register(connection, cursor), missed);
             }
         }
 
@@ -165,7 +211,7 @@ internal sealed class DurableDelivery : IDurableDelivery
             {
                 // Hand the (closing or failed) connection to the normal lifecycle, which ends it and unregisters it.
                 // It receives nothing more: a closing connection queues nothing and a failed one is aborted.
-                return (_registry.Add(connection), missed);
+                return (Register(connection, cursor), missed);
             }
 
             if (!cursor.CaughtUp)
@@ -182,7 +228,7 @@ internal sealed class DurableDelivery : IDurableDelivery
                 cursor.AtEnd = false;
                 if (await QueuePageAsync(connection, cursor, cancellationToken).ConfigureAwait(false))
                 {
-                    return (_registry.Add(connection), missed);
+                    return (Register(connection, cursor), missed);
                 }
             }
         }

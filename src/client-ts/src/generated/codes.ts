@@ -143,9 +143,11 @@ export const CloseCode = {
   INTERNAL_ERROR: 4500,
   /** Server shutting down. Reconnect (another node / later). */
   SHUTTING_DOWN: 4503,
+  /** The node lost its message store (cluster mode - its Redis connection) and cannot store or route. Reconnect (through the load balancer, to another node) and resume with since/epoch (SB-CLUSTER-005). */
+  STORE_UNAVAILABLE: 4504,
 } as const;
 /** A spec close code. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Whether the spec says a client should reconnect after this close code. */
-export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([4408, 4409, 4419, 4429, 4499, 4500, 4503]);
+export const RetryableCloseCodes: ReadonlySet<number> = new Set<number>([4408, 4409, 4419, 4429, 4499, 4500, 4503, 4504]);
