@@ -1,13 +1,15 @@
+using Switchboard.Server.Testing;
 using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
 
 public sealed class ChatTests
 {
-    [Fact]
-    public async Task Group_message_reaches_the_namespace_and_honours_include_self()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Group_message_reaches_the_namespace_and_honours_include_self(TestStore store)
     {
-        await using var host = await Testing.TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var a1 = await host.ConnectAsync("gA");
         await using var a2 = await host.ConnectAsync("gA");
         await using var b = await host.ConnectAsync("gB");
@@ -31,10 +33,11 @@ public sealed class ChatTests
         Assert.Equal("not me", (await b.Client.ReceiveEventAsync("GROUP_MESSAGE")).GetString("data"));
     }
 
-    [Fact]
-    public async Task Private_message_reaches_all_recipient_connections_and_nobody_else()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Private_message_reaches_all_recipient_connections_and_nobody_else(TestStore store)
     {
-        await using var host = await Testing.TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var sender = await host.ConnectAsync("pmSender", name: "Sender");
         await using var senderOther = await host.ConnectAsync("pmSender");
         await using var r1 = await host.ConnectAsync("pmTo");
@@ -58,10 +61,11 @@ public sealed class ChatTests
         Assert.Empty(await third.Client.DrainAsync());
     }
 
-    [Fact]
-    public async Task Unknown_recipient_gets_3001_and_cross_namespace_needs_explicit_namespace()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Unknown_recipient_gets_3001_and_cross_namespace_needs_explicit_namespace(TestStore store)
     {
-        await using var host = await Testing.TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var web = await host.ConnectAsync("xWeb");
         await using var app = await host.ConnectAsync("xApp", ns: "app");
 

@@ -1,4 +1,5 @@
 using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
 
@@ -10,10 +11,11 @@ public sealed class DeliveryTests
         Assert.Equal("SEND_MESSAGE_SUCCESS", ok.Event);
     }
 
-    [Fact]
-    public async Task Offline_delivery_received_and_resume_without_loss_or_duplicates()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Offline_delivery_received_and_resume_without_loss_or_duplicates(TestStore store)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var sender = await host.ConnectAsync("dSender");
 
         // The recipient connects once (creates its stream), then goes offline.
@@ -87,10 +89,11 @@ public sealed class DeliveryTests
         }
     }
 
-    [Fact]
-    public async Task Since_beyond_the_end_and_since_without_epoch_are_not_recovered_and_leave_acked_seq_alone()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Since_beyond_the_end_and_since_without_epoch_are_not_recovered_and_leave_acked_seq_alone(TestStore store)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var sender = await host.ConnectAsync("eSender");
         string epoch;
         await using (var first = await host.ConnectAsync("eBob"))
@@ -129,10 +132,11 @@ public sealed class DeliveryTests
         }
     }
 
-    [Fact]
-    public async Task Streams_are_per_namespace()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Streams_are_per_namespace(TestStore store)
     {
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var sender = await host.ConnectAsync("nsSender");
         await using (await host.ConnectAsync("nsBob", ns: "app"))
         {
@@ -147,10 +151,11 @@ public sealed class DeliveryTests
         Assert.NotEqual(webBob.Epoch, appBob.Epoch);
     }
 
-    [Fact]
-    public async Task Acknowledged_messages_survive_a_server_restart()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Acknowledged_messages_survive_a_server_restart(TestStore store)
     {
-        var host = await TestServerHost.StartAsync();
+        var host = await TestServerHost.StartAsync(store);
         string epoch;
         try
         {
@@ -196,10 +201,11 @@ public sealed class DeliveryTests
         }
     }
 
-    [Fact]
-    public async Task Retention_prunes_and_resume_reports_not_recovered()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Retention_prunes_and_resume_reports_not_recovered(TestStore store)
     {
-        await using var host = await TestServerHost.StartAsync(o =>
+        await using var host = await TestServerHost.StartAsync(store, o =>
         {
             o.Settings["Switchboard:History:MaxPerStream"] = "2";
             o.Settings["Switchboard:History:PruneInterval"] = "00:00:00.200";
@@ -217,9 +223,9 @@ public sealed class DeliveryTests
         }
 
         // Wait (bounded) for the pruning job to run.
-        var store = (Storage.IMessageStore)host.Services.GetService(typeof(Storage.IMessageStore))!;
+        var messages = (Storage.IMessageStore)host.Services.GetService(typeof(Storage.IMessageStore))!;
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await store.ReadAsync("web", "retBob", 0, 100)).Count > 2 && DateTime.UtcNow < deadline)
+        while ((await messages.ReadAsync("web", "retBob", 0, 100)).Count > 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

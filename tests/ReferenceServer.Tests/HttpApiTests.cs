@@ -6,9 +6,9 @@ using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
 
-public sealed class HttpApiTests(SharedServer server) : IClassFixture<SharedServer>
+public sealed class HttpApiTests(SharedServers server) : IClassFixture<SharedServers>
 {
-    private HttpClient Admin() => server.Host.CreateHttpClient(server.Host.MintToken("ops", "admin"));
+    private HttpClient Admin(TestStore store) => server.Host(store).CreateHttpClient(server.Host(store).MintToken("ops", "admin"));
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, int code)
     {
@@ -23,32 +23,34 @@ public sealed class HttpApiTests(SharedServer server) : IClassFixture<SharedServ
         return root;
     }
 
-    [Fact]
-    public async Task Api_requires_an_admin_bearer_token()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Api_requires_an_admin_bearer_token(TestStore store)
     {
-        using var anonymous = server.Host.CreateHttpClient();
+        using var anonymous = server.Host(store).CreateHttpClient();
         using var missing = await anonymous.GetAsync("/api/v1/namespaces/web/online");
         await ProblemAsync(missing, HttpStatusCode.Unauthorized, 2001);
         Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.ToString());
 
-        using var invalid = server.Host.CreateHttpClient("x.y.z");
+        using var invalid = server.Host(store).CreateHttpClient("x.y.z");
         await ProblemAsync(await invalid.GetAsync("/api/v1/namespaces/web/online"), HttpStatusCode.Unauthorized, 2002);
 
-        using var expired = server.Host.CreateHttpClient(server.Host.MintToken("ops", "admin", lifetime: TimeSpan.FromMinutes(-1)));
+        using var expired = server.Host(store).CreateHttpClient(server.Host(store).MintToken("ops", "admin", lifetime: TimeSpan.FromMinutes(-1)));
         await ProblemAsync(await expired.GetAsync("/api/v1/namespaces/web/online"), HttpStatusCode.Unauthorized, 2003);
 
-        using var user = server.Host.CreateHttpClient(server.Host.MintToken("joe", "agent"));
+        using var user = server.Host(store).CreateHttpClient(server.Host(store).MintToken("joe", "agent"));
         await ProblemAsync(await user.GetAsync("/api/v1/namespaces/web/online"), HttpStatusCode.Forbidden, 2004);
 
-        using var appOnly = server.Host.CreateHttpClient(server.Host.MintToken("ops", "admin", namespaces: ["app"]));
+        using var appOnly = server.Host(store).CreateHttpClient(server.Host(store).MintToken("ops", "admin", namespaces: ["app"]));
         await ProblemAsync(await appOnly.GetAsync("/api/v1/namespaces/web/online"), HttpStatusCode.Forbidden, 2005);
     }
 
-    [Fact]
-    public async Task User_push_is_durable_with_seq_and_delivered_count()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task User_push_is_durable_with_seq_and_delivered_count(TestStore store)
     {
         var userId = Names.User("push");
-        using var http = Admin();
+        using var http = Admin(store);
 
         // Never connected: the push creates the stream; delivered on first connect.
         using (var offline = await http.PostAsJsonAsync($"/api/v1/namespaces/web/users/{userId}/push", new { topic = "billing", data = new { amount = 5 } }))
@@ -59,7 +61,7 @@ public sealed class HttpApiTests(SharedServer server) : IClassFixture<SharedServ
             Assert.Equal(0, body.RootElement.GetProperty("delivered").GetInt32());
         }
 
-        await using var session = await server.Host.ConnectAsync(userId);
+        await using var session = await server.Host(store).ConnectAsync(userId);
         Assert.Equal(1, session.Connect.GetInt64("missed"));
         var first = await session.Client.ReceiveAsync();
         Assert.Equal(("PUSH", (long?)1, "billing"), (first.Event, first.Seq, first.GetString("topic")));
@@ -74,13 +76,14 @@ public sealed class HttpApiTests(SharedServer server) : IClassFixture<SharedServ
         Assert.Equal("text", live.Response.GetProperty("data").GetString());
     }
 
-    [Fact]
-    public async Task Room_and_namespace_push_are_live()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Room_and_namespace_push_are_live(TestStore store)
     {
         var room = Names.User("pushroom");
-        await using var member = await server.Host.ConnectAsync(Names.User("pm"), ns: "app");
+        await using var member = await server.Host(store).ConnectAsync(Names.User("pm"), ns: "app");
         await member.Client.RequestAsync("JOIN_ROOM", new { room });
-        using var http = Admin();
+        using var http = Admin(store);
 
         using var roomPush = await http.PostAsJsonAsync($"/api/v1/namespaces/app/rooms/{room}/push", new { topic = "news", data = new[] { 1, 2 } });
         Assert.Equal(HttpStatusCode.Accepted, roomPush.StatusCode);
@@ -98,10 +101,11 @@ public sealed class HttpApiTests(SharedServer server) : IClassFixture<SharedServ
         Assert.Equal(JsonValueKind.Null, all.Response.GetProperty("data").ValueKind);
     }
 
-    [Fact]
-    public async Task Api_validation_errors_are_problem_json_with_code_and_path()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Api_validation_errors_are_problem_json_with_code_and_path(TestStore store)
     {
-        using var http = Admin();
+        using var http = Admin(store);
         var p1 = await ProblemAsync(await http.PostAsJsonAsync("/api/v1/namespaces/web/users/u1/push", new { data = 1 }), HttpStatusCode.BadRequest, 1004);
         Assert.Equal("$.topic", p1.GetProperty("path").GetString());
         var p2 = await ProblemAsync(await http.PostAsJsonAsync("/api/v1/namespaces/web/users/u1/push", new { topic = "t" }), HttpStatusCode.BadRequest, 1004);

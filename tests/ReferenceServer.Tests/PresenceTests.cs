@@ -1,3 +1,4 @@
+using Switchboard.Server.Testing;
 using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
@@ -5,10 +6,11 @@ namespace Switchboard.Server.Tests;
 public sealed class PresenceTests
 {
     // Presence is namespace-wide, so every test gets its own server to see only its own users.
-    [Fact]
-    public async Task Online_list_subscribe_and_full_list()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Online_list_subscribe_and_full_list(TestStore store)
     {
-        await using var host = await Testing.TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var watcher = await host.ConnectAsync("watcher");
         var list = await watcher.Client.RequestAsync("GET_ONLINE_LIST", new { subscribe = true });
         Assert.Equal("ONLINE_LIST", list.Event);
@@ -61,10 +63,11 @@ public sealed class PresenceTests
         Assert.Equal("carol,watcher", string.Join(',', doc.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("id").GetString())));
     }
 
-    [Fact]
-    public async Task Agents_see_visitors_come_and_go_in_both_namespaces_without_subscribing()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Agents_see_visitors_come_and_go_in_both_namespaces_without_subscribing(TestStore store)
     {
-        await using var host = await Testing.TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         await using var agent = await host.ConnectAsync("agent1", role: "agent", ns: "web");
         var visitor = await host.ConnectAsync("visitor1", role: "visitor", ns: "app");
         var online = await agent.Client.ReceiveEventAsync("ONLINE");

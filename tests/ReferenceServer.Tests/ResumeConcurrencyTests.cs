@@ -1,14 +1,16 @@
 using Switchboard.Server.Testing;
+using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
 
 public sealed class ResumeConcurrencyTests
 {
-    [Fact]
-    public async Task Reconnecting_with_since_while_messages_flow_loses_and_duplicates_nothing()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Reconnecting_with_since_while_messages_flow_loses_and_duplicates_nothing(TestStore store)
     {
         const int total = 150;
-        await using var host = await TestServerHost.StartAsync();
+        await using var host = await TestServerHost.StartAsync(store);
         string epoch;
         await using (var first = await host.ConnectAsync("flowBob"))
         {

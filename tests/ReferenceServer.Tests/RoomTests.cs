@@ -1,18 +1,20 @@
+using Switchboard.Server.Testing;
 using Switchboard.Server.Tests.Infrastructure;
 
 namespace Switchboard.Server.Tests;
 
-public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
+public sealed class RoomTests(SharedServers server) : IClassFixture<SharedServers>
 {
-    [Fact]
-    public async Task Join_send_leave_flow_with_enter_and_leave_events()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Join_send_leave_flow_with_enter_and_leave_events(TestStore store)
     {
         var room = Names.User("lobby");
         var aliceId = Names.User("alice");
         var bobId = Names.User("bob");
-        await using var alice = await server.Host.ConnectAsync(aliceId, name: "Alice");
-        await using var bob = await server.Host.ConnectAsync(bobId, name: "Bob");
-        await using var outsider = await server.Host.ConnectAsync(Names.User("out"));
+        await using var alice = await server.Host(store).ConnectAsync(aliceId, name: "Alice");
+        await using var bob = await server.Host(store).ConnectAsync(bobId, name: "Bob");
+        await using var outsider = await server.Host(store).ConnectAsync(Names.User("out"));
 
         var state = await alice.Client.RequestAsync("JOIN_ROOM", new { room });
         Assert.Equal("ROOM_STATE", state.Event);
@@ -62,10 +64,11 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
         Assert.Equal(3002, notInLeave.GetInt64("code"));
     }
 
-    [Fact]
-    public async Task Invalid_room_names_get_3003_in_each_commands_error_event()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Invalid_room_names_get_3003_in_each_commands_error_event(TestStore store)
     {
-        await using var s = await server.Host.ConnectAsync(Names.User("inv"));
+        await using var s = await server.Host(store).ConnectAsync(Names.User("inv"));
         var join = await s.Client.RequestAsync("JOIN_ROOM", new { room = "bad room!" });
         Assert.Equal(("ERROR", 3003L, "$.request.room"), (join.Event, join.GetInt64("code"), join.GetString("path")));
         var send = await s.Client.RequestAsync("SEND_ROOM_MESSAGE", new { room = "", data = "x" });
@@ -74,19 +77,20 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
         Assert.Equal(3003, leave.GetInt64("code"));
     }
 
-    [Fact]
-    public async Task Second_connection_of_member_gets_no_enter_and_disconnect_of_last_sends_leave_disconnected()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Second_connection_of_member_gets_no_enter_and_disconnect_of_last_sends_leave_disconnected(TestStore store)
     {
         var room = Names.User("multi");
         var userA = Names.User("a");
-        await using var watcher = await server.Host.ConnectAsync(Names.User("w"));
+        await using var watcher = await server.Host(store).ConnectAsync(Names.User("w"));
         await watcher.Client.RequestAsync("JOIN_ROOM", new { room });
         await watcher.Client.ReceiveEventAsync("ROOM_ENTER");
 
-        var a1 = await server.Host.ConnectAsync(userA);
+        var a1 = await server.Host(store).ConnectAsync(userA);
         await a1.Client.RequestAsync("JOIN_ROOM", new { room });
         Assert.Equal(userA, (await watcher.Client.ReceiveEventAsync("ROOM_ENTER")).Response.GetProperty("user").GetProperty("id").GetString());
-        var a2 = await server.Host.ConnectAsync(userA);
+        var a2 = await server.Host(store).ConnectAsync(userA);
         var again = await a2.Client.RequestAsync("JOIN_ROOM", new { room });
         Assert.Equal(2, again.Response.GetProperty("members").GetArrayLength());
         Assert.Empty(await watcher.Client.DrainAsync()); // no second ROOM_ENTER
@@ -99,11 +103,12 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
         Assert.Equal(userA, leave.Response.GetProperty("user").GetProperty("id").GetString());
     }
 
-    [Fact]
-    public async Task Join_with_since_replays_missed_room_messages_before_room_state()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Join_with_since_replays_missed_room_messages_before_room_state(TestStore store)
     {
         var room = Names.User("hist");
-        await using var speaker = await server.Host.ConnectAsync(Names.User("spk"));
+        await using var speaker = await server.Host(store).ConnectAsync(Names.User("spk"));
         await speaker.Client.RequestAsync("JOIN_ROOM", new { room });
         for (var i = 1; i <= 3; i++)
         {
@@ -111,7 +116,7 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
             Assert.Equal(i, ok.GetInt64("seq"));
         }
 
-        await using var late = await server.Host.ConnectAsync(Names.User("late"));
+        await using var late = await server.Host(store).ConnectAsync(Names.User("late"));
         await late.Client.SendCommandAsync("JOIN_ROOM", new { room, since = 1 }, "j1");
         var first = await late.Client.ReceiveAsync();
         var second = await late.Client.ReceiveAsync();
@@ -125,22 +130,23 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
         Assert.Equal(2, state.GetInt64("missed"));
         Assert.True(state.GetBoolean("recovered"));
 
-        await using var beyond = await server.Host.ConnectAsync(Names.User("beyond"));
+        await using var beyond = await server.Host(store).ConnectAsync(Names.User("beyond"));
         var beyondState = await beyond.Client.RequestAsync("JOIN_ROOM", new { room, since = 99 });
         Assert.False(beyondState.GetBoolean("recovered"));
         Assert.Equal(0, beyondState.GetInt64("missed"));
     }
 
-    [Fact]
-    public async Task Join_without_cid_still_gets_room_state_without_cid_after_the_replay()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Join_without_cid_still_gets_room_state_without_cid_after_the_replay(TestStore store)
     {
         // SB-ROOM-002: ROOM_STATE marks the end of the since replay, so a fire-and-forget joiner gets it too.
         var room = Names.User("nocid");
-        await using var speaker = await server.Host.ConnectAsync(Names.User("spk"));
+        await using var speaker = await server.Host(store).ConnectAsync(Names.User("spk"));
         await speaker.Client.RequestAsync("JOIN_ROOM", new { room });
         await speaker.Client.RequestAsync("SEND_ROOM_MESSAGE", new { room, data = "m1" });
 
-        await using var late = await server.Host.ConnectAsync(Names.User("late"));
+        await using var late = await server.Host(store).ConnectAsync(Names.User("late"));
         await late.Client.SendCommandAsync("JOIN_ROOM", new { room, since = 0 });
         var replayed = await late.Client.ReceiveAsync();
         var state = await late.Client.ReceiveAsync();
@@ -154,12 +160,13 @@ public sealed class RoomTests(SharedServer server) : IClassFixture<SharedServer>
         Assert.Equal("ROOM_ENTER", enter.Event);
     }
 
-    [Fact]
-    public async Task Rooms_are_per_namespace()
+    [Theory]
+    [MemberData(nameof(Stores.Both), MemberType = typeof(Stores))]
+    public async Task Rooms_are_per_namespace(TestStore store)
     {
         var room = Names.User("ns-room");
-        await using var web = await server.Host.ConnectAsync(Names.User("wu"), ns: "web");
-        await using var app = await server.Host.ConnectAsync(Names.User("au"), ns: "app");
+        await using var web = await server.Host(store).ConnectAsync(Names.User("wu"), ns: "web");
+        await using var app = await server.Host(store).ConnectAsync(Names.User("au"), ns: "app");
         await web.Client.RequestAsync("JOIN_ROOM", new { room });
         var appState = await app.Client.RequestAsync("JOIN_ROOM", new { room });
         Assert.Single(appState.Response.GetProperty("members").EnumerateArray());

@@ -46,6 +46,27 @@ public sealed class TestServerOptions
 
     /// <summary>Minimum log level written to <see cref="TestServerHost.Logs"/>. Defaults to Warning.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Warning;
+
+    /// <summary>
+    /// Where shared state lives: <see cref="TestStore.Sqlite"/> (default, the single-node store) or
+    /// <see cref="TestStore.Redis"/> (cluster mode, <c>AddRedis()</c>, on <see cref="RedisConnection"/> with a key prefix
+    /// of its own so servers sharing one Redis never see each other's keys or channels).
+    /// </summary>
+    public TestStore Store { get; set; } = TestStore.Sqlite;
+
+    /// <summary>The Redis of <see cref="TestStore.Redis"/>; null (default) = the test process's shared
+    /// <see cref="Redis.SharedRedisServer"/>.</summary>
+    public string? RedisConnection { get; set; }
+}
+
+/// <summary>The store a <see cref="TestServerHost"/> runs on (store-parameterized tests run on both).</summary>
+public enum TestStore
+{
+    /// <summary>The embedded single-node default: SQLite in the data directory, in-process routing and presence.</summary>
+    Sqlite,
+
+    /// <summary>Cluster mode: <c>AddRedis()</c> on a real redis-server (AOF <c>appendfsync always</c>).</summary>
+    Redis,
 }
 
 /// <summary>
@@ -91,6 +112,9 @@ public sealed class TestServerHost : IAsyncDisposable
     /// <summary>The signing key (raw UTF-8 string).</summary>
     public string SigningKey => _options.SigningKey;
 
+    /// <summary>The store this server runs on.</summary>
+    public TestStore Store => _options.Store;
+
     /// <summary>The data directory (SQLite file <c>switchboard.db</c> inside).</summary>
     public string DataDirectory { get; }
 
@@ -108,11 +132,29 @@ public sealed class TestServerHost : IAsyncDisposable
 
     private readonly ListLoggerProvider _logs;
 
+    /// <summary>Starts a server on <paramref name="store"/> (then <paramref name="configure"/>).</summary>
+    public static Task<TestServerHost> StartAsync(TestStore store, Action<TestServerOptions>? configure = null, CancellationToken cancellationToken = default)
+        => StartAsync(o =>
+        {
+            o.Store = store;
+            configure?.Invoke(o);
+        }, cancellationToken);
+
     /// <summary>Starts a server.</summary>
     public static async Task<TestServerHost> StartAsync(Action<TestServerOptions>? configure = null, CancellationToken cancellationToken = default)
     {
         var options = new TestServerOptions();
         configure?.Invoke(options);
+        if (options.Store == TestStore.Redis)
+        {
+            options.RedisConnection ??= (await Redis.SharedRedisServer.GetAsync(cancellationToken).ConfigureAwait(false)).ConnectionString;
+            options.Settings["Switchboard:Cluster:Redis"] = options.RedisConnection;
+            if (!options.Settings.TryGetValue("Switchboard:Cluster:KeyPrefix", out var prefix) || string.IsNullOrEmpty(prefix))
+            {
+                options.Settings["Switchboard:Cluster:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N")[..12];
+            }
+        }
+
         var owns = options.DataDirectory is null;
         var dataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "switchboard-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -123,7 +165,12 @@ public sealed class TestServerHost : IAsyncDisposable
             ContentRootPath = dataDirectory,
             EnvironmentName = "Testing",
         });
-        builder.Services.AddSwitchboard().AddServiceDesk(); // what the reference server's host registers
+        var switchboard = builder.Services.AddSwitchboard().AddServiceDesk(); // what the reference server's host registers
+        if (options.Store == TestStore.Redis)
+        {
+            switchboard.AddRedis(); // as the reference server with --Switchboard:Cluster:Redis
+        }
+
         builder.WebHost.UseUrls($"http://{options.ListenHost}:{options.Port}");
         var settings = new Dictionary<string, string?>(options.Settings, StringComparer.OrdinalIgnoreCase)
         {
@@ -229,6 +276,8 @@ public sealed class TestServerHost : IAsyncDisposable
             o.TimeProvider = _options.TimeProvider;
             o.MinimumLogLevel = _options.MinimumLogLevel;
             o.ConfigureServices = _options.ConfigureServices;
+            o.Store = _options.Store;
+            o.RedisConnection = _options.RedisConnection;
             foreach (var (key, value) in _options.Settings)
             {
                 o.Settings[key] = value;

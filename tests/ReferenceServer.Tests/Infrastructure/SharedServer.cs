@@ -20,6 +20,33 @@ public sealed class SharedServer : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// One real server per store shared by the tests of a class (tests use distinct user names): SQLite and Redis, both
+/// started before the first test, for <see cref="Stores.Both"/> theories.
+/// </summary>
+public sealed class SharedServers : IAsyncLifetime
+{
+    private readonly Dictionary<TestStore, TestServerHost> _hosts = [];
+
+    public TestServerHost Host(TestStore store) => _hosts.TryGetValue(store, out var host) ? host : throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync()
+    {
+        foreach (var store in Enum.GetValues<TestStore>())
+        {
+            _hosts[store] = await TestServerHost.StartAsync(store);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts.Values)
+        {
+            await host.DisposeAsync();
+        }
+    }
+}
+
 /// <summary>Unique names per test so tests sharing a server never see each other.</summary>
 public static class Names
 {
