@@ -3,19 +3,38 @@ using Switchboard.Server.ServiceDesk.Domain;
 
 namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
-public sealed class ServiceDeskEngineTests : IDisposable
+/// <summary>The engine's rules on the SQLite store (one node).</summary>
+public sealed class SqliteServiceDeskEngineTests() : ServiceDeskEngineTests(DeskStoreKind.Sqlite);
+
+/// <summary>The same rules on the Redis store (a real redis-server): one implementation, two stores.</summary>
+public sealed class RedisServiceDeskEngineTests() : ServiceDeskEngineTests(DeskStoreKind.Redis);
+
+public abstract class ServiceDeskEngineTests : IDisposable
 {
     private static readonly object ReplyToken = new();
 
-    private readonly DeskHarness _h = new(new ServiceDeskOptions
-    {
-        TransferTimeoutMs = 30_000,
-        ConversationIdleWarningMs = 240_000,
-        ConversationIdleCloseMs = 300_000,
-        VisitorGraceMs = 60_000,
-    });
+    private readonly DeskStoreKind _kind;
+    private readonly DeskHarness _h;
 
-    public void Dispose() => _h.Dispose();
+    protected ServiceDeskEngineTests(DeskStoreKind kind)
+    {
+        _kind = kind;
+        _h = new(
+            new ServiceDeskOptions
+            {
+                TransferTimeoutMs = 30_000,
+                ConversationIdleWarningMs = 240_000,
+                ConversationIdleCloseMs = 300_000,
+                VisitorGraceMs = 60_000,
+            },
+            kind: kind);
+    }
+
+    public void Dispose()
+    {
+        _h.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static async Task<DeskErrorCode> ErrorOf(Func<Task> action)
     {
@@ -523,12 +542,12 @@ public sealed class ServiceDeskEngineTests : IDisposable
     [Fact]
     public async Task Grace_zero_keeps_waiting_conversations_of_offline_visitors()
     {
-        using var h = new DeskHarness(new ServiceDeskOptions { VisitorGraceMs = 0 });
+        using var h = new DeskHarness(new ServiceDeskOptions { VisitorGraceMs = 0 }, kind: _kind);
         var v = await h.ConnectAsync(DeskHarness.Visitor("v1"));
         var c = await h.Engine.RequestServiceAsync(v, null, null, null);
         h.Presence.Disconnect(v.Party);
         await h.Engine.OnDisconnectedAsync(v);
-        Assert.Equal(0, h.Engine.Scheduler.Count);
+        Assert.Equal(0, await h.Store.CountDeadlinesAsync(CancellationToken.None));
         await h.AdvanceAsync(TimeSpan.FromDays(1));
         Assert.Equal(DeskConversationState.Waiting, (await h.Engine.GetConversationAsync(c.Id))!.State);
     }
