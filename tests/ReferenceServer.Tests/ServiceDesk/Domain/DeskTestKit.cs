@@ -112,7 +112,7 @@ internal sealed class DeskHarness : IDisposable
 
     private readonly ConnectionMultiplexer? _redis;
 
-    public DeskHarness(ServiceDeskOptions? options = null, string? directory = null, FakeTimeProvider? time = null, DeskStoreKind kind = DeskStoreKind.Sqlite, string? redisPrefix = null)
+    public DeskHarness(ServiceDeskOptions? options = null, string? directory = null, FakeTimeProvider? time = null, DeskStoreKind kind = DeskStoreKind.Sqlite, string? redisPrefix = null, FakePresence? presence = null)
     {
         _ownsDirectory = directory is null;
         _directory = directory ?? Path.Combine(Path.GetTempPath(), "sb-desk-" + Guid.NewGuid().ToString("N"));
@@ -120,6 +120,7 @@ internal sealed class DeskHarness : IDisposable
         Time = time ?? new FakeTimeProvider(Start);
         Options = options ?? new ServiceDeskOptions();
         Kind = kind;
+        Presence = presence ?? new FakePresence();
         if (kind == DeskStoreKind.Redis)
         {
             var server = SharedRedisServer.GetAsync().GetAwaiter().GetResult();
@@ -153,7 +154,7 @@ internal sealed class DeskHarness : IDisposable
 
     public RecordingOutbox Outbox { get; } = new();
 
-    public FakePresence Presence { get; } = new();
+    public FakePresence Presence { get; }
 
     public ServiceDeskEngine Engine { get; }
 
