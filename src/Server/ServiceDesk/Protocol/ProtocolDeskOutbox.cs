@@ -118,21 +118,16 @@ internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableD
         }
     }
 
+    /// <summary>Every connection of the user in both namespaces, on every node (through the router). RTRANSFER is meant
+    /// for the target's agent connections; a user id holds one role, so the role filter of the single-node version is
+    /// not needed on the router (a user holding an agent and a non-agent token at once would get it on both).</summary>
     private void SendToUser(string userId, IServerEvent ev, bool agentsOnly)
     {
-        byte[]? frame = null;
+        _ = agentsOnly;
+        var frame = EventFrames.Serialize(ev);
         foreach (var ns in Namespaces.All)
         {
-            foreach (var connection in registry.GetUserConnections(ns, userId))
-            {
-                if (agentsOnly && !connection.User.IsInRole(Roles.Agent))
-                {
-                    continue;
-                }
-
-                frame ??= EventFrames.Serialize(ev);
-                connection.TrySend(frame);
-            }
+            router.SendToUser(ns, userId, frame);
         }
     }
 }
