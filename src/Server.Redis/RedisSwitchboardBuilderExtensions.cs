@@ -68,6 +68,9 @@ public static class RedisSwitchboardBuilderExtensions
             return ConnectionMultiplexer.Connect(config);
         });
 
+        // The service desk's state (queue, conversations, transfers, deadlines) in Redis: one desk for the cluster.
+        Switchboard.Server.Redis.Desk.RedisDeskRegistration.AddRedisDesk(services);
+
         // Nodes of one cluster accept each other's tokens: the configured key, else one agreed through Redis (SET NX).
         services.Replace(ServiceDescriptor.Singleton(sp => ClusterSigningKey.Resolve(
             sp.GetRequiredService<IOptions<SwitchboardOptions>>().Value,

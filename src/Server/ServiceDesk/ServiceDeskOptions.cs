@@ -30,6 +30,10 @@ public sealed class ServiceDeskOptions
     /// conversation). 0 disables the withdrawal (waiting conversations then wait forever).</summary>
     public long VisitorGraceMs { get; set; } = 300_000;
 
+    /// <summary>How often a node of a cluster polls the shared due-set for deadlines set by other nodes (a node wakes up
+    /// for its own deadlines without polling). Defaults to 500 ms. Range 10..60000. Not advertised.</summary>
+    public long DeadlinePollMs { get; set; } = 500;
+
     /// <summary>The deadlines as CONNECT advertises them (SB-HS-013): the idle warning is 0 when idle handling is off.
     /// The validator bounds every value to int32.</summary>
     internal static Switchboard.Server.Messaging.DeskDeadlines Deadlines(ServiceDeskOptions options) => new(
@@ -66,6 +70,11 @@ internal sealed class ServiceDeskOptionsValidator : IValidateOptions<ServiceDesk
         if (options.VisitorGraceMs is < 0 or > 86_400_000)
         {
             errors.Add($"{nameof(ServiceDeskOptions.VisitorGraceMs)} must be within 0..86400000 (was {options.VisitorGraceMs}).");
+        }
+
+        if (options.DeadlinePollMs is < 10 or > 60_000)
+        {
+            errors.Add($"{nameof(ServiceDeskOptions.DeadlinePollMs)} must be within 10..60000 (was {options.DeadlinePollMs}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

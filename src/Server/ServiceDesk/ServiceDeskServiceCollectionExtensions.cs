@@ -46,8 +46,10 @@ public static class ServiceDeskServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServiceDeskOptions>, ServiceDeskOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteMigration, ServiceDeskSchema>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISqliteMigration, ServiceDeskClusterSchema>());
         services.TryAddSingleton(sp => ServiceDeskOptions.Deadlines(sp.GetRequiredService<IOptions<ServiceDeskOptions>>().Value));
-        services.TryAddSingleton<ServiceDeskStore>();
+        // The single-node state store; a cluster module (AddRedis) replaces it whatever the call order.
+        services.TryAddSingleton<IDeskStateStore>(sp => new SqliteDeskStore(sp.GetRequiredService<SqliteDatabase>()));
         services.TryAddSingleton<ServiceDeskMetrics>();
         services.TryAddSingleton<ProtocolDeskOutbox>();
         services.TryAddSingleton<IDeskOutbox>(sp => sp.GetRequiredService<ProtocolDeskOutbox>());

@@ -129,3 +129,49 @@ internal sealed class ServiceDeskSchema : ISqliteMigration
         );
         """;
 }
+
+/// <summary>
+/// Cluster-ready desk state: the agent's open conversation is persisted (it survives restarts), deadlines live in a
+/// persisted due-set (<c>desk_deadlines</c>, claimed by the transition that applies them), and the idle warning is
+/// a flag of the conversation (warned once per idle period). Deadlines of state from before this migration are
+/// backfilled: pending transfers at their expiry, active conversations due now (the claim re-arms them).
+/// </summary>
+internal sealed class ServiceDeskClusterSchema : ISqliteMigration
+{
+    /// <inheritdoc />
+    public string Id => "desk-0002-persisted-state";
+
+    /// <inheritdoc />
+    public void Apply(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = Ddl;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The tables, the new column and the backfill.</summary>
+    public const string Ddl = """
+        ALTER TABLE desk_conversations ADD COLUMN idle_warned INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE IF NOT EXISTS desk_open_conversations (
+            agent_id TEXT NOT NULL,
+            ns TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            PRIMARY KEY (agent_id, ns)
+        );
+
+        CREATE TABLE IF NOT EXISTS desk_deadlines (
+            key TEXT PRIMARY KEY,
+            due_at INTEGER NOT NULL,
+            token TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS desk_deadlines_due ON desk_deadlines (due_at);
+
+        INSERT OR IGNORE INTO desk_deadlines (key, due_at, token)
+            SELECT 'xfer:' || id, expires_at, 'migrated' FROM desk_transfers WHERE state = 'pending';
+        INSERT OR IGNORE INTO desk_deadlines (key, due_at, token)
+            SELECT 'idle:' || id, last_activity_at, 'migrated' FROM desk_conversations WHERE state = 'active';
+        """;
+}

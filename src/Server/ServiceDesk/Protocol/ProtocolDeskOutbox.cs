@@ -9,9 +9,10 @@ namespace Switchboard.Server.ServiceDesk.Protocol;
 /// Delivers the desk's notifications as protocol events: durable ones (CONVERSATION, NEW_MESSAGE[_USER], WOMSG)
 /// through <see cref="IDurableDelivery"/> (stored, pushed in seq order, replayed on resume; the reply copy carries
 /// the command's cid), live ones (QIANGDAN, RTRANSFER, TRANSFER, TRANSFER_ERROR, REFUSE_TRANSFER, DAY_ACCESS,
-/// TIMER) serialized once and written to the recipients' current connections.
+/// TIMER) serialized once and fanned out through <see cref="IMessageRouter"/> (this node's connections, or every node's
+/// with a cluster router). DAY_ACCESS carries each agent's own count, so it is built per local connection.
 /// </summary>
-internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableDelivery delivery) : IDeskOutbox
+internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableDelivery delivery, IMessageRouter router) : IDeskOutbox
 {
     private readonly ConcurrentDictionary<string, IConnection> _reminderConnections = new(StringComparer.Ordinal);
 
@@ -24,12 +25,7 @@ internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableD
     /// <inheritdoc />
     public ValueTask QueueChangedAsync(DeskConversation conversation, QueueChange change, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var frame = EventFrames.Serialize(DeskWire.Qiangdan(conversation, change, at));
-        foreach (var connection in registry.GetConnectionsByRole(Roles.Agent))
-        {
-            connection.TrySend(frame);
-        }
-
+        router.SendToRole(Roles.Agent, EventFrames.Serialize(DeskWire.Qiangdan(conversation, change, at)));
         return ValueTask.CompletedTask;
     }
 
@@ -105,12 +101,7 @@ internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableD
     /// <inheritdoc />
     public ValueTask ConversationTimerAsync(DeskParty recipient, DeskTimer timer, CancellationToken cancellationToken)
     {
-        var frame = EventFrames.Serialize(DeskWire.Timer(timer));
-        foreach (var connection in registry.GetUserConnections(recipient.Namespace, recipient.User.Id))
-        {
-            connection.TrySend(frame);
-        }
-
+        router.SendToUser(recipient.Namespace, recipient.User.Id, EventFrames.Serialize(DeskWire.Timer(timer)));
         return ValueTask.CompletedTask;
     }
 
@@ -127,21 +118,16 @@ internal sealed class ProtocolDeskOutbox(IConnectionRegistry registry, IDurableD
         }
     }
 
+    /// <summary>Every connection of the user in both namespaces, on every node (through the router). RTRANSFER is meant
+    /// for the target's agent connections; a user id holds one role, so the role filter of the single-node version is
+    /// not needed on the router (a user holding an agent and a non-agent token at once would get it on both).</summary>
     private void SendToUser(string userId, IServerEvent ev, bool agentsOnly)
     {
-        byte[]? frame = null;
+        _ = agentsOnly;
+        var frame = EventFrames.Serialize(ev);
         foreach (var ns in Namespaces.All)
         {
-            foreach (var connection in registry.GetUserConnections(ns, userId))
-            {
-                if (agentsOnly && !connection.User.IsInRole(Roles.Agent))
-                {
-                    continue;
-                }
-
-                frame ??= EventFrames.Serialize(ev);
-                connection.TrySend(frame);
-            }
+            router.SendToUser(ns, userId, frame);
         }
     }
 }

@@ -4,8 +4,12 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Server.ServiceDesk;
 using Switchboard.Server.ServiceDesk.Domain;
+using StackExchange.Redis;
+using Switchboard.Server.Redis;
+using Switchboard.Server.Redis.Desk;
 using Switchboard.Server.ServiceDesk.Persistence;
 using Switchboard.Server.Storage;
+using Switchboard.Server.Testing.Redis;
 
 namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
@@ -86,7 +90,19 @@ internal sealed class FakePresence : IDeskPresence
         _online.Where(kv => kv.Key.Id == userId).Select(kv => new DeskParty(kv.Key.Ns, kv.Value)).OrderBy(p => p.Namespace, StringComparer.Ordinal).ToArray();
 }
 
-/// <summary>An engine over a temporary SQLite file, a fake clock, a recording outbox and a fake presence.</summary>
+/// <summary>Which <see cref="IDeskStateStore"/> an engine test runs on.</summary>
+public enum DeskStoreKind
+{
+    /// <summary>A real SQLite file (single node).</summary>
+    Sqlite,
+
+    /// <summary>A real redis-server (the test process's shared one) with a key prefix of its own.</summary>
+    Redis,
+}
+
+/// <summary>An engine over a real store (a temporary SQLite file, or Redis under a fresh key prefix), a fake clock,
+/// a recording outbox and a fake presence. Several harnesses on the same <c>redisPrefix</c> are several nodes (or a
+/// restart) of one desk.</summary>
 internal sealed class DeskHarness : IDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 5, 0, 0, TimeSpan.Zero);
@@ -94,30 +110,51 @@ internal sealed class DeskHarness : IDisposable
     private readonly string _directory;
     private readonly bool _ownsDirectory;
 
-    public DeskHarness(ServiceDeskOptions? options = null, string? directory = null, FakeTimeProvider? time = null)
+    private readonly ConnectionMultiplexer? _redis;
+
+    public DeskHarness(ServiceDeskOptions? options = null, string? directory = null, FakeTimeProvider? time = null, DeskStoreKind kind = DeskStoreKind.Sqlite, string? redisPrefix = null, FakePresence? presence = null)
     {
         _ownsDirectory = directory is null;
         _directory = directory ?? Path.Combine(Path.GetTempPath(), "sb-desk-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
         Time = time ?? new FakeTimeProvider(Start);
         Options = options ?? new ServiceDeskOptions();
-        Database = new SqliteDatabase(Path.Combine(_directory, "switchboard.db"));
-        Database.ApplyMigrations([new ServiceDeskSchema()], Time);
-        Store = new ServiceDeskStore(Database);
+        Kind = kind;
+        Presence = presence ?? new FakePresence();
+        if (kind == DeskStoreKind.Redis)
+        {
+            var server = SharedRedisServer.GetAsync().GetAwaiter().GetResult();
+            _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
+            RedisPrefix = redisPrefix ?? "t" + Guid.NewGuid().ToString("N")[..12];
+            Store = new RedisDeskStore(_redis, new RedisNode("n" + Guid.NewGuid().ToString("N")[..8], RedisPrefix));
+        }
+        else
+        {
+            Database = new SqliteDatabase(Path.Combine(_directory, "switchboard.db"));
+            Database.ApplyMigrations([new ServiceDeskSchema(), new ServiceDeskClusterSchema()], Time);
+            Store = new SqliteDeskStore(Database);
+        }
+
         Engine = new ServiceDeskEngine(Store, Outbox, Presence, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<ServiceDeskEngine>.Instance);
+        Engine.InitializeAsync().GetAwaiter().GetResult(); // as the hosted initializer does at startup
     }
 
     public FakeTimeProvider Time { get; }
 
     public ServiceDeskOptions Options { get; }
 
-    public SqliteDatabase Database { get; }
+    public DeskStoreKind Kind { get; }
 
-    public ServiceDeskStore Store { get; }
+    /// <summary>The Redis key prefix (Redis only): pass it to another harness to share the desk.</summary>
+    public string? RedisPrefix { get; }
+
+    public SqliteDatabase? Database { get; }
+
+    public IDeskStateStore Store { get; }
 
     public RecordingOutbox Outbox { get; } = new();
 
-    public FakePresence Presence { get; } = new();
+    public FakePresence Presence { get; }
 
     public ServiceDeskEngine Engine { get; }
 
@@ -159,7 +196,8 @@ internal sealed class DeskHarness : IDisposable
     public void Dispose()
     {
         Engine.Dispose();
-        Database.Dispose();
+        Database?.Dispose();
+        _redis?.Dispose();
         if (_ownsDirectory)
         {
             try

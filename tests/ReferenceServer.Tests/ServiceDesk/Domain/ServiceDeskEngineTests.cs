@@ -3,19 +3,38 @@ using Switchboard.Server.ServiceDesk.Domain;
 
 namespace Switchboard.Server.Tests.ServiceDesk.Domain;
 
-public sealed class ServiceDeskEngineTests : IDisposable
+/// <summary>The engine's rules on the SQLite store (one node).</summary>
+public sealed class SqliteServiceDeskEngineTests() : ServiceDeskEngineTests(DeskStoreKind.Sqlite);
+
+/// <summary>The same rules on the Redis store (a real redis-server): one implementation, two stores.</summary>
+public sealed class RedisServiceDeskEngineTests() : ServiceDeskEngineTests(DeskStoreKind.Redis);
+
+public abstract class ServiceDeskEngineTests : IDisposable
 {
     private static readonly object ReplyToken = new();
 
-    private readonly DeskHarness _h = new(new ServiceDeskOptions
-    {
-        TransferTimeoutMs = 30_000,
-        ConversationIdleWarningMs = 240_000,
-        ConversationIdleCloseMs = 300_000,
-        VisitorGraceMs = 60_000,
-    });
+    private readonly DeskStoreKind _kind;
+    private readonly DeskHarness _h;
 
-    public void Dispose() => _h.Dispose();
+    protected ServiceDeskEngineTests(DeskStoreKind kind)
+    {
+        _kind = kind;
+        _h = new(
+            new ServiceDeskOptions
+            {
+                TransferTimeoutMs = 30_000,
+                ConversationIdleWarningMs = 240_000,
+                ConversationIdleCloseMs = 300_000,
+                VisitorGraceMs = 60_000,
+            },
+            kind: kind);
+    }
+
+    public void Dispose()
+    {
+        _h.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static async Task<DeskErrorCode> ErrorOf(Func<Task> action)
     {
@@ -245,8 +264,8 @@ public sealed class ServiceDeskEngineTests : IDisposable
         var c = await Request(v);
         await Grab(web, c.Id);
         await _h.Engine.OpenConversationAsync(app, c.Id, null);
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
-        Assert.Equal(c.Id, _h.Engine.GetOpenConversation("a1", "app"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
+        Assert.Equal(c.Id, await _h.Engine.GetOpenConversationAsync("a1", "app"));
         _h.Outbox.Clear();
         await _h.Engine.SendMessageAsync(v, c.Id, "x");
         // The conversation lives in the owner's web stream, where it is not open.
@@ -294,7 +313,7 @@ public sealed class ServiceDeskEngineTests : IDisposable
         Assert.Equal(DeskCloseReasons.Visitor, closed.CloseReason);
         Assert.Equal(["web/v1", "web/a1"], _h.Outbox.Of("CONVERSATION").Select(s => s.Recipient));
         Assert.All(_h.Outbox.Of("CONVERSATION"), s => Assert.Equal("Closed", s.Detail));
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
     }
 
     [Fact]
@@ -382,7 +401,7 @@ public sealed class ServiceDeskEngineTests : IDisposable
         Assert.Equal(["before transfer", "still mine"], _h.Outbox.To("app/b1").Where(s => s.Kind == "NEW_MESSAGE_USER").Select(s => s.Detail));
         Assert.Equal("a1", Assert.Single(_h.Outbox.Of("TRANSFER")).Recipient);
         Assert.Equal((1L, 2L), ((await _h.Engine.GetDayAccessAsync("b1")).Count, (await _h.Engine.GetDayAccessAsync("b1")).Total));
-        Assert.Null(_h.Engine.GetOpenConversation("a1", "web"));
+        Assert.Null(await _h.Engine.GetOpenConversationAsync("a1", "web"));
 
         // The previous owner is out (SB-XFER-010); the new one is in.
         Assert.Equal(DeskErrorCode.NotParticipant, await ErrorOf(() => _h.Engine.SendMessageAsync(a, c.Id, "x")));
@@ -523,12 +542,12 @@ public sealed class ServiceDeskEngineTests : IDisposable
     [Fact]
     public async Task Grace_zero_keeps_waiting_conversations_of_offline_visitors()
     {
-        using var h = new DeskHarness(new ServiceDeskOptions { VisitorGraceMs = 0 });
+        using var h = new DeskHarness(new ServiceDeskOptions { VisitorGraceMs = 0 }, kind: _kind);
         var v = await h.ConnectAsync(DeskHarness.Visitor("v1"));
         var c = await h.Engine.RequestServiceAsync(v, null, null, null);
         h.Presence.Disconnect(v.Party);
         await h.Engine.OnDisconnectedAsync(v);
-        Assert.Equal(0, h.Engine.Scheduler.Count);
+        Assert.Equal(0, await h.Store.CountDeadlinesAsync(CancellationToken.None));
         await h.AdvanceAsync(TimeSpan.FromDays(1));
         Assert.Equal(DeskConversationState.Waiting, (await h.Engine.GetConversationAsync(c.Id))!.State);
     }

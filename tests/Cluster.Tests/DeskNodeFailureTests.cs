@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Switchboard.Server.Testing;
+
+namespace Switchboard.Cluster.Tests;
+
+/// <summary>
+/// The service desk (issue 12) across three reference-server processes on one redis-server: deadlines live in the
+/// Redis due-set and are claimed by whichever node polls first, so they fire exactly once even when the node that set
+/// them is killed with SIGKILL.
+/// </summary>
+public sealed class DeskNodeFailureTests
+{
+    private static Task<Server.Testing.Cluster.SwitchboardClusterFixture> StartAsync() =>
+        ClusterNodes.StartAsync(o =>
+        {
+            o.Settings["Switchboard:ServiceDesk:TransferTimeoutMs"] = "3000";
+            o.Settings["Switchboard:ServiceDesk:ConversationIdleWarningMs"] = "4000";
+            o.Settings["Switchboard:ServiceDesk:ConversationIdleCloseMs"] = "8000";
+            o.Settings["Switchboard:ServiceDesk:DeadlinePollMs"] = "200";
+        });
+
+    private static IReadOnlyList<TestEnvelope> Received(TestSession session, string eventName)
+    {
+        lock (session.Client.History)
+        {
+            return [.. session.Client.History.Where(e => e.Event == eventName)];
+        }
+    }
+
+    private static async Task<TestEnvelope> WaitForAsync(TestSession session, string eventName, Func<TestEnvelope, bool>? match = null, int timeoutMs = 20_000)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var found = Received(session, eventName).FirstOrDefault(e => match is null || match(e));
+            if (found is not null)
+            {
+                return found;
+            }
+
+            if (Stopwatch.GetElapsedTime(started).TotalMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException($"No {eventName} within {timeoutMs} ms.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Transfer_times_out_exactly_once_after_kill_9_of_the_node_that_took_the_request()
+    {
+        await using var cluster = await StartAsync();
+        await using var a = await cluster.ConnectAsync(0, "k-a1", "agent", name: "A1");
+        await using var b = await cluster.ConnectAsync(1, "k-b1", "agent", name: "B1");
+        await using var v = await cluster.ConnectAsync(2, "k-v1", "visitor", name: "V1");
+        var conversation = await v.Client.RequestAsync("REQUEST_SERVICE", new { });
+        var id = conversation.GetString("conversation_id")!;
+        Assert.Equal("CONVERSATION", (await a.Client.RequestAsync("GRAB", new { conversation_id = id })).Event);
+
+        var pending = await a.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "k-b1" });
+        Assert.Equal(("TRANSFER", "pending"), (pending.Event, pending.GetString("state")));
+        var transferId = pending.GetString("transfer_id")!;
+        await WaitForAsync(b, "RTRANSFER", e => e.GetString("transfer_id") == transferId); // crossed nodes
+
+        await cluster.Nodes[0].KillAsync(); // the node holding the request and its requester dies without a word
+        var error = await WaitForAsync(b, "TRANSFER_ERROR", e => e.GetString("transfer_id") == transferId);
+        Assert.Equal(4007, error.GetInt64("code"));
+
+        // Exactly once: the other survivor polls too, but the claim is the transition (pending -> expired).
+        await Task.Delay(1500);
+        await b.Client.DrainAsync();
+        Assert.Single(Received(b, "TRANSFER_ERROR"));
+        var accept = await b.Client.RequestAsync("ACCEPT_TRANSFER", new { transfer_id = transferId });
+        Assert.Equal(4007, accept.GetInt64("code"));
+    }
+
+    [Fact]
+    public async Task Idle_timer_armed_by_a_killed_node_fires_once_on_a_survivor()
+    {
+        await using var cluster = await StartAsync();
+        await using var a = await cluster.ConnectAsync(0, "i-a1", "agent", name: "A1");
+        await using var v = await cluster.ConnectAsync(2, "i-v1", "visitor", name: "V1");
+        var id = (await v.Client.RequestAsync("REQUEST_SERVICE", new { })).GetString("conversation_id")!;
+        Assert.Equal("CONVERSATION", (await a.Client.RequestAsync("GRAB", new { conversation_id = id })).Event); // node 0 arms the idle deadline
+
+        await cluster.Nodes[0].KillAsync();
+        var warning = await WaitForAsync(v, "TIMER", e => e.GetString("conversation_id") == id);
+        Assert.Equal(("conversation_idle", "warning"), (warning.GetString("kind"), warning.GetString("state")));
+        var closed = await WaitForAsync(v, "CONVERSATION", e => e.GetString("conversation_id") == id && e.GetString("state") == "closed");
+        Assert.Equal("idle", closed.GetString("reason"));
+        await v.Client.DrainAsync();
+        Assert.Single(Received(v, "TIMER"));
+        Assert.Single(Received(v, "CONVERSATION"), e => e.GetString("state") == "closed");
+    }
+}
