@@ -96,19 +96,40 @@ def copy_tree(dest):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(dest, d), ignore=ignore)
 
 
+def source_digest(root):
+    """Hash of the sources a tree is built from (bin/obj excluded), to reuse a built tree only when they match."""
+    import hashlib
+    h = hashlib.sha256()
+    for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, d)):
+            dirnames[:] = sorted(x for x in dirnames if x not in ("bin", "obj"))
+            for f in sorted(filenames):
+                path = os.path.join(dirpath, f)
+                h.update(os.path.relpath(path, root).encode())
+                with open(path, "rb") as fh:
+                    h.update(fh.read())
+    return h.hexdigest()
+
+
 class Tree:
     """One job's private copy of the server sources with a built reference server."""
 
     def __init__(self, base, index):
         self.dir = os.path.join(base, f"job{index}")
-        os.makedirs(self.dir)
-        copy_tree(self.dir)
+        self.reused = os.path.isdir(self.dir) and source_digest(self.dir) == source_digest(ROOT)
+        if os.path.isdir(self.dir) and not self.reused:
+            shutil.rmtree(self.dir)
+        if not self.reused:
+            os.makedirs(self.dir)
+            copy_tree(self.dir)
         self.server_proj = os.path.join(self.dir, "src/Server/Switchboard.Server.csproj")
         self.server_dll = os.path.join(self.dir, "src/Server/bin/Release/net10.0/Switchboard.Server.dll")
         self.app_dir = os.path.join(self.dir, "src/ReferenceServer/bin/Release/net10.0")
         self.pristine_dll = os.path.join(self.dir, "pristine-Switchboard.Server.dll")
 
     def build_initial(self):
+        if self.reused and os.path.exists(self.pristine_dll):
+            return
         r = run(["dotnet", "build", os.path.join(self.dir, "src/ReferenceServer/Switchboard.ReferenceServer.csproj")]
                 + BUILD_PROPS, timeout=1200)
         if r.returncode != 0:
@@ -271,7 +292,7 @@ def git(*args):
     return r.stdout.strip()
 
 
-def write_results(results, confirm, results_dir, started, args):
+def write_results(results, confirm, results_dir, started, args, total=None):
     counted = [r for r in results if r["status"] in ("killed", "survived")]
     killed = [r for r in counted if r["status"] == "killed"]
     score = 100.0 * len(killed) / len(counted) if counted else 0.0
@@ -285,6 +306,7 @@ def write_results(results, confirm, results_dir, started, args):
         "not_applicable": sum(r["status"] == "not-applicable" for r in results),
         "build_broken": sum(r["status"] == "build-broken" for r in results),
         "score_percent": round(score, 1), "confirmation": confirm, "results": results,
+        "partial": total is not None and len(results) < total,
     }
     os.makedirs(results_dir, exist_ok=True)
     with open(os.path.join(results_dir, "results.json"), "w", encoding="utf-8") as fh:
@@ -301,6 +323,10 @@ def write_results(results, confirm, results_dir, started, args):
         f"built; {summary['not_applicable']} not applicable, {summary['build_broken']} build-broken; "
         f"{len(results)} mutants in total).",
         "",
+    ] + ([f"**Partial: {len(results)} of {total} mutants measured so far; no confirmation run yet.**", ""]
+         if summary["partial"] else []) + (["**Run with `--area-only`: survivors were run against their area cases only, "
+                                             "not the whole suite (the score is a lower bound).**", ""]
+                                            if any(r.get("phase") == "area only" for r in results) else []) + [
         "A mutant is *killed* when at least one case is FAILED against it (the cases of its area run first; the whole "
         "suite runs only when they do not kill it: phase `area` / `full`). Every killing case was re-run against the "
         "unmutated server and passed there (confirmation below), so no kill comes from a flaky case.",
@@ -341,6 +367,8 @@ def main():
                                            "campaign, a temp folder with --only)")
     ap.add_argument("--require-killed", action="store_true", help="exit 3 unless every selected mutant is killed")
     ap.add_argument("--keep", action="store_true", help="keep the temp trees and logs")
+    ap.add_argument("--work", help="work folder for the trees (kept; a later run with the same folder reuses the built "
+                                   "trees and runner when the sources did not change)")
     ap.add_argument("--area-only", action="store_true", help="exploration: never run the whole suite on a survivor "
                                                              "of its area cases (such rows say so)")
     ap.add_argument("--check", action="store_true", help="only check that every selected mutant applies (no build)")
@@ -370,11 +398,18 @@ def main():
         return 1 if bad else 0
     results_dir = args.results_dir or (HERE if not ids else tempfile.mkdtemp(prefix="sb-mutation-results-"))
 
-    base = tempfile.mkdtemp(prefix="sb-mutation-")
+    base = args.work or tempfile.mkdtemp(prefix="sb-mutation-")
+    if args.work:
+        os.makedirs(base, exist_ok=True)
+        args.keep = True
     try:
         log(f"== temp trees in {base}; building the unmutated reference server and the conformance runner")
         tool_dir = os.path.join(base, "tool")
-        os.makedirs(tool_dir)
+        tool_dll = os.path.join(tool_dir, "conformance/Switchboard.Conformance/bin/Release/net10.0/"
+                                          "Switchboard.Conformance.dll")
+        if os.path.exists(tool_dll):
+            shutil.rmtree(os.path.join(tool_dir, "conformance/Switchboard.Conformance"), ignore_errors=False)
+        os.makedirs(tool_dir, exist_ok=True)
         shutil.copytree(os.path.join(ROOT, "conformance/Switchboard.Conformance"),
                         os.path.join(tool_dir, "conformance/Switchboard.Conformance"),
                         ignore=shutil.ignore_patterns("bin", "obj"))
@@ -384,7 +419,7 @@ def main():
             if os.path.exists(os.path.join(ROOT, f)):
                 shutil.copy2(os.path.join(ROOT, f), os.path.join(tool_dir, f))
         shutil.copytree(os.path.join(ROOT, "spec"), os.path.join(tool_dir, "spec"),
-                        ignore=shutil.ignore_patterns("vectors", "tools"))
+                        ignore=shutil.ignore_patterns("vectors", "tools"), dirs_exist_ok=True)
         r = run(["dotnet", "build", os.path.join(tool_dir, "conformance/Switchboard.Conformance")] + BUILD_PROPS,
                 timeout=1200)
         if r.returncode != 0:
@@ -413,8 +448,15 @@ def main():
                     free.append(tree)
             how = ", ".join(res["killed_by"][:4]) if res["status"] == "killed" else res.get("detail", "")
             log(f"[{res['status']:>14}] {m['id']:<36} {m['rule']:<12} {res.get('seconds', 0):>4}s {how}")
+            with free_lock:
+                done.append(res)
+                # Written after every mutant, so an interrupted campaign leaves what it measured (marked partial).
+                write_results(sorted(done, key=lambda r: order[r["id"]]), None, results_dir, started, sys.argv[1:],
+                              total=len(mutants))
             return res
 
+        done = []
+        order = {m["id"]: i for i, m in enumerate(mutants)}
         with ThreadPoolExecutor(jobs) as pool:
             results = list(pool.map(work, mutants))
 
