@@ -74,6 +74,7 @@ public static class CaseCatalog
         list.AddRange(ChatSpecCases.All());
         list.AddRange(DeskSpecCases.All());
         list.AddRange(ApiSpecCases.All());
+        list.AddRange(PrecisionCases.All());
         var dup = list.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
         {

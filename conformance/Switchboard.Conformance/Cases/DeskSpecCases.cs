@@ -209,6 +209,11 @@ internal static class DeskSpecCases
                     var t = await s.ExpectAsync(Wire.Timer, f => f.Str("conversation_id") == id, "TIMER idle warning", warn + ctx.Timeout);
                     ctx.RequireEqual("warning", t.Str("state"), "TIMER state", t.Text);
                     ctx.RequireEqual("conversation_idle", t.Str("kind"), "TIMER kind", t.Text);
+                    RequireTimestamp(ctx, t, "fires_at");
+                    // remaining_ms = fires_at - now, and now is at least last activity + warning: at most close - warning.
+                    var remaining = t.Int("remaining_ms");
+                    ctx.Require(remaining is > 0 && remaining <= (long)(close - warn).TotalMilliseconds,
+                        $"TIMER remaining_ms in (0, conversation_idle_close_ms - conversation_idle_warning_ms = {(long)(close - warn).TotalMilliseconds}]", t.Text);
                 }
 
                 var c = await v.ExpectAsync(Wire.Conversation, f => f.Str("state") == "closed", "CONVERSATION closed (idle)", close + ctx.Timeout);

@@ -211,8 +211,11 @@ internal static class LimitCases
                 {
                     var cid = "r" + i.ToString(CultureInfo.InvariantCulture);
                     var reply = await s.ExpectAsync(null, f => f.Cid == cid, $"the reply to {cid}");
+                    // SB-LIM-006: the bucket starts full at the advertised burst, so the first burst commands pass.
+                    ctx.Require(i > burst || reply.Event == Wire.Echo, $"the first rate_limit_burst ({burst}) commands are not rate limited (SB-LIM-006)", reply.Text);
                     if (reply.Event == Wire.Error && reply.Int("code") == Err.RateLimited)
                     {
+                        ctx.RequireEqual(Wire.CmdEcho, reply.Str("command"), "RATE_LIMITED command (the frame's command, SB-LIM-002)", reply.Text);
                         limited++;
                     }
                     else
