@@ -52,6 +52,27 @@ public sealed class ClusterDeliveryTests(RedisFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Group_messages_and_cross_namespace_private_messages_reach_other_nodes()
+    {
+        var prefix = ClusterNodes.NewPrefix();
+        await using var nodeA = await ClusterNodes.StartAsync(fixture.Redis, prefix);
+        await using var nodeB = await ClusterNodes.StartAsync(fixture.Redis, prefix);
+        await using var webOnA = await nodeA.ConnectAsync("hana");
+        await using var webOnB = await nodeB.ConnectAsync("ivan");
+        await using var appOnB = await nodeB.ConnectAsync("jack", ns: "app");
+
+        Assert.Equal("SEND_MESSAGE_SUCCESS", (await webOnB.Client.RequestAsync("SEND_GROUP_MESSAGE", new { data = "to web", include_self = false })).Event);
+        Assert.Equal("to web", (await webOnA.Client.ReceiveEventAsync("GROUP_MESSAGE")).GetString("data"));
+        Assert.DoesNotContain(await appOnB.Client.DrainAsync(), e => e.Event == "GROUP_MESSAGE"); // namespaces stay apart
+        Assert.DoesNotContain(await webOnB.Client.DrainAsync(), e => e.Event == "GROUP_MESSAGE"); // include_self false
+
+        var ok = await webOnA.Client.RequestAsync("SEND_PRIVATE_MESSAGE", new { to = "jack", data = "web to app", @namespace = "app" });
+        Assert.Equal("SEND_MESSAGE_SUCCESS", ok.Event);
+        var received = await appOnB.Client.ReceiveEventAsync("PRIVATE_MESSAGE");
+        Assert.Equal(("web to app", "web"), (received.GetString("data"), received.GetString("namespace")));
+    }
+
+    [Fact]
     public async Task Concurrent_senders_on_two_nodes_give_one_gap_free_stream_to_receivers_on_both_nodes()
     {
         var prefix = ClusterNodes.NewPrefix();
