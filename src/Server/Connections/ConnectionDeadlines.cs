@@ -64,10 +64,15 @@ internal sealed class ConnectionDeadlines : IDisposable
 
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _cancelled++;
             if (_cancelled >= CompactThreshold && _cancelled * 2 >= _queue.Count)
             {
-                var live = new List<(Deadline, long)>(_queue.Count - _cancelled);
+                var live = new List<(Deadline, long)>(Math.Max(0, _queue.Count - _cancelled));
                 foreach (var (element, priority) in _queue.UnorderedItems)
                 {
                     if (Volatile.Read(ref element.Owner) is not null)
