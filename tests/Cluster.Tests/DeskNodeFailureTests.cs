@@ -95,3 +95,37 @@ public sealed class DeskNodeFailureTests
         Assert.Single(Received(v, "CONVERSATION"), e => e.GetString("state") == "closed");
     }
 }
+
+/// <summary>
+/// The conformance suite's service-desk profile with its connections spread over three nodes (issue 12): every
+/// cross-user desk rule — the grab race, transfers, the open conversation, work orders — is checked across nodes.
+/// </summary>
+public sealed class DeskConformanceAcrossNodesTests(ThreeNodeConformanceFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ThreeNodeConformanceFixture>
+{
+    public static TheoryData<string> CaseIds()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Switchboard.Conformance.Cases.CaseCatalog.All.Where(c => c.Profile == Switchboard.Conformance.Core.Profiles.ServiceDesk))
+        {
+            data.Add(c.Id);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseIds))]
+    public async Task Service_desk_case_passes_with_connections_spread_over_three_nodes(string caseId)
+    {
+        var result = await fixture.Runner.RunAsync(Switchboard.Conformance.Cases.CaseCatalog.Get(caseId), fixture.Info);
+        output.WriteLine($"{caseId}: {Switchboard.Conformance.Reporting.ReportWriter.Name(result.Verdict)} in {result.Duration.TotalMilliseconds:F0} ms");
+        if (result.Verdict != Switchboard.Conformance.Core.Verdict.Ok)
+        {
+            output.WriteLine($"expected: {result.Expectation}");
+            output.WriteLine($"received: {result.Received}");
+            output.WriteLine(Switchboard.Conformance.Core.WireLog.Format(result.WireLog));
+        }
+
+        Assert.True(result.Verdict == Switchboard.Conformance.Core.Verdict.Ok, $"{caseId}: {Switchboard.Conformance.Reporting.ReportWriter.Name(result.Verdict)} — expected: {result.Expectation} — received: {result.Received}");
+    }
+}
