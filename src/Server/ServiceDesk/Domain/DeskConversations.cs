@@ -177,7 +177,7 @@ internal sealed class DeskConversations(DeskContext desk, DeskTransfers transfer
             async () =>
             {
                 var visitorId = deadline.EntityId;
-                if (desk.Presence.FindOnline(visitorId).Count > 0)
+                if ((await desk.Presence.FindOnlineAsync(visitorId, cancellationToken).ConfigureAwait(false)).Count > 0)
                 {
                     await desk.Store.CancelDeadlineAsync(deadline.Key, cancellationToken).ConfigureAwait(false);
                     return;

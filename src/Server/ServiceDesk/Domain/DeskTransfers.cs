@@ -41,7 +41,7 @@ internal sealed class DeskTransfers(DeskContext desk, DeskDayAccess dayAccess, D
                     throw AlreadyPending(conversationId, pending[0]);
                 }
 
-                var online = desk.Presence.FindOnline(toAgentId);
+                var online = await desk.Presence.FindOnlineAsync(toAgentId, cancellationToken).ConfigureAwait(false);
                 if (online.Count == 0)
                 {
                     throw new DeskException(DeskErrorCode.TransferTargetOffline, $"User '{toAgentId}' has no open connection.") { ConversationId = conversationId };

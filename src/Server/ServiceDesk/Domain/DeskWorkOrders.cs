@@ -108,7 +108,7 @@ internal sealed class DeskWorkOrders(DeskContext desk)
     /// recent agent/admin connection remembered, else <c>{id, name: id, role: agent}</c>.</summary>
     private async Task<DeskUser> ResolveIdentityAsync(string userId, CancellationToken cancellationToken)
     {
-        var online = desk.Presence.FindOnline(userId);
+        var online = await desk.Presence.FindOnlineAsync(userId, cancellationToken).ConfigureAwait(false);
         if (online.Count > 0)
         {
             return online.FirstOrDefault(p => p.User.Role == DeskRoles.Agent)?.User ?? online[0].User;

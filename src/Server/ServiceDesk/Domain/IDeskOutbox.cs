@@ -48,6 +48,7 @@ internal interface IDeskOutbox
 /// <summary>Who is connected right now (the desk's view of the connection registry).</summary>
 internal interface IDeskPresence
 {
-    /// <summary>The user's online identities: one per namespace with at least one open connection.</summary>
-    IReadOnlyList<DeskParty> FindOnline(string userId);
+    /// <summary>The user's online identities: one per namespace and role with at least one open connection (on any
+    /// node of a cluster).</summary>
+    ValueTask<IReadOnlyList<DeskParty>> FindOnlineAsync(string userId, CancellationToken cancellationToken);
 }

@@ -84,7 +84,7 @@ internal sealed class ServiceDeskEngine : IDisposable
             foreach (var conversation in await _desk.Store.ListConversationsAsync(DeskConversationState.Waiting, int.MaxValue, cancellationToken).ConfigureAwait(false))
             {
                 var visitorId = conversation.Visitor.User.Id;
-                if (_desk.Presence.FindOnline(visitorId).Count == 0)
+                if ((await _desk.Presence.FindOnlineAsync(visitorId, cancellationToken).ConfigureAwait(false)).Count == 0)
                 {
                     await _conversations.ScheduleGraceAsync(visitorId, now, cancellationToken).ConfigureAwait(false);
                     lock (_graceScheduledHere)
@@ -282,7 +282,7 @@ internal sealed class ServiceDeskEngine : IDisposable
             await _desk.GatedAsync(
                 async () =>
                 {
-                    if (!_desk.Presence.FindOnline(actor.User.Id).Any(p => p.User.Role == DeskRoles.Agent))
+                    if (!(await _desk.Presence.FindOnlineAsync(actor.User.Id, cancellationToken).ConfigureAwait(false)).Any(p => p.User.Role == DeskRoles.Agent))
                     {
                         await _transfers.FailPendingToAsync(actor.User.Id, cancellationToken).ConfigureAwait(false);
                     }
@@ -291,7 +291,7 @@ internal sealed class ServiceDeskEngine : IDisposable
             return;
         }
 
-        if (actor.User.Role != DeskRoles.Visitor || _desk.Options.VisitorGraceMs <= 0 || _desk.Presence.FindOnline(actor.User.Id).Count > 0)
+        if (actor.User.Role != DeskRoles.Visitor || _desk.Options.VisitorGraceMs <= 0 || (await _desk.Presence.FindOnlineAsync(actor.User.Id, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             return;
         }

@@ -7,7 +7,11 @@ namespace Switchboard.Server.ServiceDesk.Protocol;
 internal sealed class RegistryDeskPresence(IConnectionRegistry registry) : IDeskPresence
 {
     /// <inheritdoc />
-    public IReadOnlyList<DeskParty> FindOnline(string userId)
+    public ValueTask<IReadOnlyList<DeskParty>> FindOnlineAsync(string userId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(FindLocal(registry, userId));
+
+    /// <summary>The user's identities among this node's connections.</summary>
+    public static IReadOnlyList<DeskParty> FindLocal(IConnectionRegistry registry, string userId)
     {
         List<DeskParty>? result = null;
         foreach (var ns in Namespaces.All)

@@ -86,6 +86,9 @@ internal sealed class FakePresence : IDeskPresence
 
     public void Disconnect(DeskParty party) => _online.TryRemove((party.Namespace, party.User.Id), out _);
 
+    public ValueTask<IReadOnlyList<DeskParty>> FindOnlineAsync(string userId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(FindOnline(userId));
+
     public IReadOnlyList<DeskParty> FindOnline(string userId) =>
         _online.Where(kv => kv.Key.Id == userId).Select(kv => new DeskParty(kv.Key.Ns, kv.Value)).OrderBy(p => p.Namespace, StringComparer.Ordinal).ToArray();
 }

@@ -448,6 +448,37 @@ public abstract class ServiceDeskEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stale_or_replayed_deadline_claim_does_nothing()
+    {
+        var (a, _, _, c) = await ActiveWithTwoAgentsAsync();
+        var t = await _h.Engine.RequestTransferAsync(a, c.Id, "b1", null, null);
+        var later = DeskHarness.Start + TimeSpan.FromSeconds(31);
+        var deadline = Assert.Single(await _h.Store.ListDueDeadlinesAsync(later, 10, CancellationToken.None), d => d.Key == DeskDeadline.TransferKey(t.Id));
+
+        // Another scheduling's token (a stale deadline): nothing happens, the real one stays.
+        Assert.Null(await _h.Store.ClaimTransferTimeoutAsync(deadline with { Token = "stale" }, later, CancellationToken.None));
+        // Not due yet at the claimant's clock: nothing happens.
+        Assert.Null(await _h.Store.ClaimTransferTimeoutAsync(deadline, DeskHarness.Start, CancellationToken.None));
+        Assert.Equal(DeskTransferState.Pending, (await _h.Engine.GetTransferAsync(t.Id))!.State);
+
+        var expired = await _h.Store.ClaimTransferTimeoutAsync(deadline, later, CancellationToken.None);
+        Assert.Equal(DeskTransferState.Expired, expired!.State);
+        // Replayed (a second node with the same entry): nothing happens.
+        Assert.Null(await _h.Store.ClaimTransferTimeoutAsync(deadline, later, CancellationToken.None));
+        Assert.DoesNotContain(await _h.Store.ListDueDeadlinesAsync(later, 10, CancellationToken.None), d => d.Key == deadline.Key);
+    }
+
+    [Fact]
+    public async Task Open_conversation_is_persisted_state_shared_by_every_engine_on_the_store()
+    {
+        var (a, _, v, c) = await ActiveWithTwoAgentsAsync();
+        await _h.Engine.OpenConversationAsync(a, c.Id, null);
+        Assert.Equal(c.Id, await _h.Store.GetOpenConversationAsync("a1", "web", CancellationToken.None));
+        await _h.Engine.CloseConversationAsync(v, c.Id, null);
+        Assert.Null(await _h.Store.GetOpenConversationAsync("a1", "web", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Closing_the_conversation_fails_its_pending_transfer_with_4009()
     {
         var (a, b, v, c) = await ActiveWithTwoAgentsAsync();

@@ -56,6 +56,29 @@ public sealed class ServiceDeskRestartTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_conversation_survives_a_restart()
+    {
+        var time = new FakeTimeProvider(DeskHarness.Start);
+        string c1;
+        string c2;
+        using (var before = new DeskHarness(new ServiceDeskOptions(), _directory, time))
+        {
+            var a = await before.ConnectAsync(DeskHarness.Agent("a1"));
+            var v1 = await before.ConnectAsync(DeskHarness.Visitor("v1"));
+            var v2 = await before.ConnectAsync(DeskHarness.Visitor("v2"));
+            c1 = (await before.Engine.GrabAsync(a, (await before.Engine.RequestServiceAsync(v1, null, null, null)).Id, null)).Id;
+            c2 = (await before.Engine.GrabAsync(a, (await before.Engine.RequestServiceAsync(v2, null, null, null)).Id, null)).Id;
+            await before.Engine.OpenConversationAsync(a, c1, null);
+        }
+
+        using var after = new DeskHarness(new ServiceDeskOptions(), _directory, time);
+        Assert.Equal(c1, await after.Engine.GetOpenConversationAsync("a1", "web"));
+        await after.Engine.SendMessageAsync(DeskHarness.Visitor("v1"), c1, "open");
+        await after.Engine.SendMessageAsync(DeskHarness.Visitor("v2"), c2, "other");
+        Assert.Equal([("NEW_MESSAGE", "open"), ("NEW_MESSAGE_USER", "other")], after.Outbox.To("web/a1").Select(s => (s.Kind, s.Detail!)));
+    }
+
+    [Fact]
     public async Task Waiting_conversation_of_a_visitor_offline_at_startup_is_withdrawn_after_the_grace()
     {
         var time = new FakeTimeProvider(DeskHarness.Start);
