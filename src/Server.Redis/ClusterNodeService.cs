@@ -24,6 +24,7 @@ internal sealed partial class ClusterNodeService(
     RedisPresenceService presence,
     RedisRoomService rooms,
     TimeProvider time,
+    IServiceProvider services,
     ILogger<ClusterNodeService> logger) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new(); // not disposed: it owns no timer and lives as long as the host
@@ -49,6 +50,12 @@ internal sealed partial class ClusterNodeService(
 
         await router.StartAsync().ConfigureAwait(false);
         await presence.StartAsync().ConfigureAwait(false);
+        if (services.GetService(typeof(Switchboard.Server.ServiceDesk.Protocol.ProtocolDeskOutbox)) is not null)
+        {
+            // The desk module is on: hear the other nodes' DAY_ACCESS changes.
+            await ((Desk.ClusterDeskOutbox)services.GetService(typeof(Desk.ClusterDeskOutbox))!).StartAsync().ConfigureAwait(false);
+        }
+
         await BeatAsync().ConfigureAwait(false);
         _loop = RunAsync(_stopping.Token);
     }

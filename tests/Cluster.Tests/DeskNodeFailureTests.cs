@@ -104,16 +104,13 @@ public sealed class DeskConformanceAcrossNodesTests(ThreeNodeConformanceFixture 
 {
     /// <summary>
     /// Verdicts other than OK that are known. The timer cases need the short desk timers of the single-server fixture
-    /// (this fixture runs the 30 s production-like ones) and report INFORMATIONAL. <c>cs.day-access-all-agents</c> is an
-    /// OPEN gap of issue 12: DAY_ACCESS announcements carry each agent's own count and are built per local connection,
-    /// so agents on other nodes do not hear a change at once (see src/Server/ServiceDesk/README.md, "Known limits").
+    /// (this fixture runs the 30 s production-like ones) and report INFORMATIONAL.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, Switchboard.Conformance.Core.Verdict> KnownVerdicts = new Dictionary<string, Switchboard.Conformance.Core.Verdict>(StringComparer.Ordinal)
     {
         ["cs.idle-activity-resets"] = Switchboard.Conformance.Core.Verdict.Informational,
         ["cs.idle-warning-and-close"] = Switchboard.Conformance.Core.Verdict.Informational,
         ["xfer.timeout"] = Switchboard.Conformance.Core.Verdict.Informational,
-        ["cs.day-access-all-agents"] = Switchboard.Conformance.Core.Verdict.Failed,
     };
 
     public static TheoryData<string> CaseIds()

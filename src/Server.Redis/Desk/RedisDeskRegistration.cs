@@ -12,5 +12,8 @@ internal static class RedisDeskRegistration
     {
         services.Replace(ServiceDescriptor.Singleton<IDeskStateStore, RedisDeskStore>());
         services.Replace(ServiceDescriptor.Singleton<IDeskPresence, RedisDeskPresence>());
+        // DAY_ACCESS is per agent: a signal makes every node announce a change to its own agents.
+        services.TryAddSingleton<ClusterDeskOutbox>();
+        services.Replace(ServiceDescriptor.Singleton<IDeskOutbox>(sp => sp.GetRequiredService<ClusterDeskOutbox>()));
     }
 }
