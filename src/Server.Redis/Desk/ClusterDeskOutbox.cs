@@ -26,7 +26,7 @@ internal sealed partial class ClusterDeskOutbox(
 
     /// <summary>Subscribes to the other nodes' signals (at startup, before this node serves connections).</summary>
     public async Task StartAsync() =>
-        await redis.GetSubscriber().SubscribeAsync(Signals, (_, value) => _ = OnSignalAsync((string?)value)).ConfigureAwait(false);
+        await redis.GetSubscriber().SubscribeAsync(Signals, OnSignal).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask DayAccessChangedAsync(string day, IReadOnlyList<DayAccessLine> counts, CancellationToken cancellationToken)
@@ -41,6 +41,9 @@ internal sealed partial class ClusterDeskOutbox(
             LogSignalFailed(logger, day, ex);
         }
     }
+
+    // Runs on the multiplexer's subscription thread: hand the store read off to the thread pool.
+    private void OnSignal(RedisChannel channel, RedisValue value) => _ = Task.Run(() => OnSignalAsync((string?)value));
 
     private async Task OnSignalAsync(string? signal)
     {
