@@ -119,6 +119,11 @@ public sealed class ConformanceAcrossNodesTests(ThreeNodeConformanceFixture fixt
             }
 
             output.WriteLine(WireLog.Format(result.WireLog));
+            foreach (var node in fixture.Cluster.Nodes)
+            {
+                output.WriteLine($"--- node {node.Index} (port {node.Port}) last lines:");
+                output.WriteLine(node.Tail(15));
+            }
         }
 
         var allowed = DocumentedExceptions.TryGetValue(caseId, out var exception) ? exception : Verdict.Ok;
