@@ -24,9 +24,9 @@ internal sealed partial class ClusterNodeService(
     RedisPresenceService presence,
     RedisRoomService rooms,
     TimeProvider time,
-    ILogger<ClusterNodeService> logger) : IHostedService, IAsyncDisposable
+    ILogger<ClusterNodeService> logger) : IHostedService
 {
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping = new(); // not disposed: it owns no timer and lives as long as the host
     private Task _loop = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -63,12 +63,6 @@ internal sealed partial class ClusterNodeService(
         catch (OperationCanceledException)
         {
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)

@@ -26,5 +26,10 @@ public static class NotBlackBoxCheckable
         ["SB-CLOSE-005"] = "needs an induced internal failure (reference server tests)",
         ["SB-CLOSE-003"] = "needs the suite to shut the server under test down (reference server tests)",
         ["SB-ROOM-018"] = "applies only to a server with chat but without rooms-history; the reference server declares both, so a case could never run in this suite's own tests",
+        ["SB-CLUSTER-001"] = "needs several nodes of one server: the whole suite run with connections spread over the nodes checks it (tests/Server.Redis.Tests, the three-node fixture)",
+        ["SB-CLUSTER-002"] = "the store's content is not observable over the wire (tests/Server.Redis.Tests)",
+        ["SB-CLUSTER-003"] = "needs a node of the server under test to be killed (tests/Server.Redis.Tests, the three-node fixture)",
+        ["SB-CLUSTER-004"] = "needs the server's store to lose data (Redis restart tests)",
+        ["SB-CLUSTER-005"] = "needs a node to lose its store (tests/Server.Redis.Tests)",
     };
 }

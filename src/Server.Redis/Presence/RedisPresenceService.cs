@@ -24,7 +24,8 @@ internal sealed partial class RedisPresenceService : IPresenceService
     private readonly TimeProvider _time;
     private readonly ILogger<RedisPresenceService> _logger;
     private readonly ConcurrentDictionary<IConnection, Subscription> _subscriptions = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<IConnection, Task> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IConnection, Task> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _entriesGate = new();
     private int _attached;
 
     public RedisPresenceService(IConnectionMultiplexer redis, RedisNode node, IConnectionRegistry registry, TimeProvider time, ILogger<RedisPresenceService> logger)
@@ -46,12 +47,35 @@ internal sealed partial class RedisPresenceService : IPresenceService
     {
         if (Interlocked.Exchange(ref _attached, 1) == 0)
         {
-            _registry.ConnectionOpened += change => _entries[change.Connection] = ConnectAsync(change.Connection);
+            _registry.ConnectionOpened += change => _ = EnsureRegisteredAsync(change.Connection);
             _registry.ConnectionClosed += change =>
             {
                 _subscriptions.TryRemove(change.Connection, out _);
-                _ = DisconnectAsync(change.Connection, _entries.TryRemove(change.Connection, out var connected) ? connected : Task.CompletedTask);
+                Task? connected;
+                lock (_entriesGate)
+                {
+                    _entries.Remove(change.Connection, out connected);
+                }
+
+                _ = DisconnectAsync(change.Connection, connected ?? Task.CompletedTask);
             };
+        }
+    }
+
+    /// <summary>
+    /// Adds the connection to the namespace's online entries (once; later calls return the same task). Called when
+    /// the connection is registered, before its CONNECT is written; never faults (failures are logged).
+    /// </summary>
+    public Task EnsureRegisteredAsync(IConnection connection)
+    {
+        lock (_entriesGate)
+        {
+            if (!_entries.TryGetValue(connection, out var registered))
+            {
+                _entries[connection] = registered = ConnectAsync(connection);
+            }
+
+            return registered;
         }
     }
 
@@ -136,7 +160,7 @@ internal sealed partial class RedisPresenceService : IPresenceService
                 Keys.PresenceChannel(ns).ToString(), $"1|{_node.Id}|{connection.ClientId}|",
             ]).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex)
         {
             LogPresenceFailed(_logger, connection.ClientId, ex);
         }

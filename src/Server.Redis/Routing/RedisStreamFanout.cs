@@ -18,13 +18,15 @@ internal sealed partial class RedisStreamFanout : IDurableFanout
     private readonly RedisNode _node;
     private readonly IMessageStore _store;
     private readonly RedisAvailability _availability;
+    private readonly Presence.RedisPresenceService _presence;
     private readonly ILogger<RedisStreamFanout> _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Ns, string User), UserEntry> _users = [];
     private readonly Dictionary<IConnection, UserEntry> _members = new(ReferenceEqualityComparer.Instance);
 
-    public RedisStreamFanout(IConnectionMultiplexer redis, RedisNode node, IMessageStore store, IConnectionRegistry registry, RedisAvailability availability, ILogger<RedisStreamFanout> logger)
+    public RedisStreamFanout(IConnectionMultiplexer redis, RedisNode node, IMessageStore store, IConnectionRegistry registry, RedisAvailability availability, Presence.RedisPresenceService presence, ILogger<RedisStreamFanout> logger)
     {
+        _presence = presence;
         _redis = redis;
         _node = node;
         _store = store;
@@ -56,7 +58,15 @@ internal sealed partial class RedisStreamFanout : IDurableFanout
         await entry.Subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public void Opened(IConnection connection, long replayedThrough)
+    public async ValueTask OpenedAsync(IConnection connection, long replayedThrough, CancellationToken cancellationToken)
+    {
+        // In the cluster's online list before its CONNECT is written: whatever the client does after CONNECT (or
+        // tells others to do) sees it online, as on the single node (presence failures are logged, never thrown).
+        await _presence.EnsureRegisteredAsync(connection).ConfigureAwait(false);
+        StartFollowing(connection, replayedThrough);
+    }
+
+    private void StartFollowing(IConnection connection, long replayedThrough)
     {
         UserEntry? entry;
         SequencedFollower follower;

@@ -14,8 +14,11 @@ internal interface IDurableFanout
     /// <summary>Called before the stream of a new connection is read (e.g. subscribe to the user's channel).</summary>
     ValueTask OpeningAsync(IConnection connection, CancellationToken cancellationToken);
 
-    /// <summary>Called once the connection is registered; <paramref name="replayedThrough"/> is the last seq it was sent.</summary>
-    void Opened(IConnection connection, long replayedThrough);
+    /// <summary>
+    /// Called once the connection is registered (for a replay of one page: before its CONNECT is written);
+    /// <paramref name="replayedThrough"/> is the last seq it was sent. Must not throw (log instead).
+    /// </summary>
+    ValueTask OpenedAsync(IConnection connection, long replayedThrough, CancellationToken cancellationToken);
 
     /// <summary>Called when an open attempt failed after <see cref="OpeningAsync"/>, or when the connection closed.</summary>
     void Closed(IConnection connection);

@@ -133,10 +133,14 @@ internal sealed class DurableDelivery : IDurableDelivery
         }
     }
 
-    private ConnectionChange Register(SwitchboardConnection connection, ReplayCursor cursor)
+    private async ValueTask<ConnectionChange> RegisterAsync(SwitchboardConnection connection, ReplayCursor cursor, CancellationToken cancellationToken)
     {
         var change = _registry.Add(connection);
-        _fanout?.Opened(connection, cursor.LastRead);
+        if (_fanout is not null)
+        {
+            await _fanout.OpenedAsync(connection, cursor.LastRead, cancellationToken).ConfigureAwait(false);
+        }
+
         return change;
     }
 
@@ -180,7 +184,7 @@ internal sealed class DurableDelivery : IDurableDelivery
             cursor.AtEnd = info.LastSeq <= from;
             if (await QueuePageAsync(connection, cursor, cancellationToken).ConfigureAwait(false))
             {
-                return (Register(connection, cursor), missed);
+                return (await RegisterAsync(connection, cursor, cancellationToken).ConfigureAwait(false), missed);
             }
         }
 
@@ -211,7 +215,7 @@ internal sealed class DurableDelivery : IDurableDelivery
             {
                 // Hand the (closing or failed) connection to the normal lifecycle, which ends it and unregisters it.
                 // It receives nothing more: a closing connection queues nothing and a failed one is aborted.
-                return (Register(connection, cursor), missed);
+                return (await RegisterAsync(connection, cursor, cancellationToken).ConfigureAwait(false), missed);
             }
 
             if (!cursor.CaughtUp)
@@ -228,7 +232,7 @@ internal sealed class DurableDelivery : IDurableDelivery
                 cursor.AtEnd = false;
                 if (await QueuePageAsync(connection, cursor, cancellationToken).ConfigureAwait(false))
                 {
-                    return (Register(connection, cursor), missed);
+                    return (await RegisterAsync(connection, cursor, cancellationToken).ConfigureAwait(false), missed);
                 }
             }
         }
