@@ -110,6 +110,30 @@ public sealed class OptionsTests
         Assert.Equal(new Uri("ws://127.0.0.1:8080"), o.Url);
     }
 
+    /// <summary>Redis figures per message come from INFO deltas over the measured window (the two INFO reads excluded).</summary>
+    [Fact]
+    public void Redis_info_deltas_become_per_message_figures()
+    {
+        var before = RedisStats.Parse(
+            "# Commandstats\r\ncmdstat_evalsha:calls=100,usec=900,usec_per_call=9.00,rejected_calls=0,failed_calls=0\r\ncmdstat_info:calls=4,usec=10,usec_per_call=2.50,rejected_calls=0,failed_calls=0\r\n",
+            "# Stats\r\ntotal_net_input_bytes:1000\r\ntotal_net_output_bytes:5000\r\n");
+        var after = RedisStats.Parse(
+            "cmdstat_evalsha:calls=300,usec=2700,usec_per_call=9.00,rejected_calls=0,failed_calls=0\r\ncmdstat_xrange:calls=20,usec=100,usec_per_call=5.00,rejected_calls=0,failed_calls=0\r\ncmdstat_info:calls=6,usec=15,usec_per_call=2.50,rejected_calls=0,failed_calls=0\r\n",
+            "total_net_input_bytes:41000\r\ntotal_net_output_bytes:25000\r\n");
+        var result = new RunResult();
+        RedisStats.AddMetrics(result, before, after, messages: 200);
+        Assert.Equal(220, result.Metrics["redis_commands"]);
+        Assert.Equal(1.1, result.Metrics["redis_commands_per_message"], 6);
+        Assert.Equal(1.0, result.Metrics["redis_evalsha_per_message"], 6);
+        Assert.Equal(0.1, result.Metrics["redis_xrange_per_message"], 6);
+        Assert.False(result.Metrics.ContainsKey("redis_info_per_message"));
+        Assert.Equal(200, result.Metrics["redis_bytes_in_per_message"]);
+        Assert.Equal(100, result.Metrics["redis_bytes_out_per_message"]);
+        Assert.Equal("127.0.0.1:6390", LoadOptions.Parse(["private", "--redis", "127.0.0.1:6390"]).Redis);
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["private", "--redis", "10.0.0.5:6379"]));
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["private", "--redis", "127.0.0.1"]));
+    }
+
     /// <summary>A cluster: <c>--url</c> repeated, connections round-robin over the nodes; every URL must be loopback.</summary>
     [Fact]
     public void Repeated_url_spreads_connections_over_the_nodes()

@@ -17,7 +17,7 @@ internal sealed class LoadCli
     public LoadCli()
     {
         Root = new RootCommand("Switchboard end-to-end load tool: runs a scenario against Switchboard or a peer server (loopback only), or compares run files.");
-        var scenarioOptions = new Option[] { Url, Target, SigningKey, SigningKeyFile, Connections, Duration, Warmup, InFlight, Publishers, Size, Rooms, Count, Concurrency, MaxOps, ServerPid, HeapUrl, HeapField, Json, Label, Check, Targets, Smoke, Quiet };
+        var scenarioOptions = new Option[] { Url, Redis, Target, SigningKey, SigningKeyFile, Connections, Duration, Warmup, InFlight, Publishers, Size, Rooms, Count, Concurrency, MaxOps, ServerPid, HeapUrl, HeapField, Json, Label, Check, Targets, Smoke, Quiet };
         foreach (var (name, description) in Scenarios)
         {
             var command = new Command(name, description);
@@ -87,6 +87,33 @@ internal sealed class LoadCli
     public Option<long?> MaxOps { get; } = new("--max-ops") { Description = "Upper bound of operations.", CustomParser = r => ParsePositive(r, "--max-ops") };
 
     public Option<int?> ServerPid { get; } = PositiveInt("--server-pid", "The server's process id (idle: RSS).");
+
+    /// <summary>Gets the --redis option (cluster mode: Redis figures per message).</summary>
+    public Option<string?> Redis { get; } = new("--redis")
+    {
+        Description = "Cluster mode: the nodes' Redis (loopback host:port); private and fanout add Redis commands and bytes per message (INFO deltas over the measured window).",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
+            var colon = text.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                r.AddError($"--redis must be host:port, got '{text}'.");
+                return null;
+            }
+
+            try
+            {
+                LoadOptions.EnsureLoopback(new Uri("tcp://" + text));
+            }
+            catch (ArgumentException ex)
+            {
+                r.AddError(ex.Message);
+            }
+
+            return text;
+        },
+    };
 
     public Option<Uri?> HeapUrl { get; } = new("--heap-url") { Description = "Managed-heap JSON endpoint (idle; loopback only).", CustomParser = r => LoopbackUrl(r) };
 

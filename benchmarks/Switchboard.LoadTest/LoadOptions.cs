@@ -56,6 +56,9 @@ internal sealed class LoadOptions
     /// <summary>Gets the server's process id (idle: RSS).</summary>
     public int? ServerPid { get; private init; }
 
+    /// <summary>Gets the nodes' Redis (<c>host:port</c>, cluster mode): Redis figures per message when set.</summary>
+    public string? Redis { get; private init; }
+
     /// <summary>Gets the managed-heap JSON endpoint (idle).</summary>
     public Uri? HeapUrl { get; private init; }
 
@@ -134,6 +137,7 @@ internal sealed class LoadOptions
             Concurrency = r.GetValue(cli.Concurrency) ?? 64,
             ServerPid = r.GetValue(cli.ServerPid),
             HeapUrl = r.GetValue(cli.HeapUrl),
+            Redis = r.GetValue(cli.Redis),
             HeapField = r.GetValue(cli.HeapField)!,
             JsonPath = r.GetValue(cli.Json),
             Check = r.GetValue(cli.Check) || r.GetValue(cli.ReportCheck),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Switchboard.Cluster.Tests.Load;
+using Switchboard.Server.Testing.Cluster;
 using Switchboard.Server.Testing.Redis;
 using Xunit.Abstractions;
 
@@ -11,12 +12,18 @@ namespace Switchboard.Cluster.Tests;
 /// </summary>
 public sealed class NodeFailureTests(ITestOutputHelper output)
 {
-    private void Report(PrivateMessageLoad load, LoadVerdict verdict, long started)
+    private void Report(SwitchboardClusterFixture cluster, PrivateMessageLoad load, LoadVerdict verdict, long started)
     {
         output.WriteLine($"{verdict} — unconfirmed {load.Unconfirmed}, reconnects {load.Reconnects}, {Elapsed.Since(started)}");
         foreach (var e in load.Events.Take(40))
         {
             output.WriteLine("  " + e);
+        }
+
+        foreach (var node in cluster.Nodes)
+        {
+            output.WriteLine($"--- node {node.Index} (port {node.Port}) last lines:");
+            output.WriteLine(node.Tail(10));
         }
     }
 
@@ -55,7 +62,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         await load.WaitUntilDeliveredAsync(deadline.Token);
         await load.StopAsync();
         var verdict = load.Verify();
-        Report(load, verdict, started);
+        Report(cluster, load, verdict, started);
 
         Assert.True(acknowledgedAtKill < 2000, $"the kill came after the load ({acknowledgedAtKill} acknowledged)");
         Assert.True(verdict.Acknowledged >= 2000, verdict.ToString());
@@ -85,7 +92,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         await load.WaitUntilDeliveredAsync(deadline.Token);
         await load.StopAsync();
         var verdict = load.Verify();
-        Report(load, verdict, started);
+        Report(cluster, load, verdict, started);
         output.WriteLine($"acknowledged at the kill {acknowledgedAtKill}, at the restart {acknowledgedAtRestart}");
 
         Assert.True(acknowledgedAtKill < 1600, $"Redis died mid-load ({acknowledgedAtKill} acknowledged)");
@@ -132,7 +139,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         await load.WaitUntilDeliveredAsync(deadline.Token);
         await load.StopAsync();
         var verdict = load.Verify();
-        Report(load, verdict, started);
+        Report(cluster, load, verdict, started);
         output.WriteLine($"acknowledged at the cut {acknowledgedAtCut}; closes: {string.Join(", ", load.Closes.Select(c => $"node {c.Node}: {c.Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame"}"))}");
 
         Assert.All(load.Closes.Where(c => c.Node == 2), c => Assert.Equal(4504, c.Status));

@@ -60,6 +60,7 @@ internal abstract class DeliveryScenario(LoadOptions options, IWire wire) : Scen
         var startDeliveries = table.Deliveries;
         var startCompleted = table.Completed;
         var startStalls = table.Stalls;
+        var redisBefore = Options.Redis is { } redis ? await RedisStats.ReadAsync(redis, cancellationToken).ConfigureAwait(false) : null;
         var start = Clock.Now;
         await using (new Progress(!Options.Quiet, $"{Name}/{Wire.Name}", () =>
             $"deliveries={table.Deliveries - startDeliveries:N0} messages={table.Completed - startCompleted:N0} p99={table.Histogram.PercentileMs(99):0.00}ms stalls={table.Stalls - startStalls} errors={Errors}"))
@@ -70,6 +71,11 @@ internal abstract class DeliveryScenario(LoadOptions options, IWire wire) : Scen
         var elapsed = Clock.Since(start).TotalSeconds;
         var deliveries = table.Deliveries - startDeliveries;
         var messages = table.Completed - startCompleted;
+        if (redisBefore is not null)
+        {
+            RedisStats.AddMetrics(result, redisBefore, await RedisStats.ReadAsync(Options.Redis!, cancellationToken).ConfigureAwait(false), messages);
+        }
+
         var stalls = table.Stalls - startStalls;
         table.Running = false;
         result.DurationSeconds = elapsed;

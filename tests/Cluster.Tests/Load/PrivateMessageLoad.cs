@@ -160,6 +160,7 @@ internal sealed class PrivateMessageLoad
                     RecordClose(session.Node, session.Session);
                     await session.Session.DisposeAsync().ConfigureAwait(false);
                     session = await ConnectAnywhereAsync(session.Node + 1, SenderUser(index), null, null, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Increment(ref _reconnects);
                     continue;
                 }
 
@@ -217,11 +218,6 @@ internal sealed class PrivateMessageLoad
             try
             {
                 var session = await _cluster.ConnectAsync(node, user, since: since, epoch: epoch, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (attempt > 0 || since is not null)
-                {
-                    Interlocked.Increment(ref _reconnects);
-                }
-
                 return (session, node);
             }
             catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or InvalidOperationException or TimeoutException or IOException or HttpRequestException)
@@ -328,6 +324,7 @@ internal sealed class PrivateMessageLoad
                         load.RecordClose(node, session);
                         await session.DisposeAsync().ConfigureAwait(false);
                         (session, node) = await load.ConnectAnywhereAsync(node + 1, User, _lastSeq, _epoch, _stop.Token).ConfigureAwait(false);
+                        Interlocked.Increment(ref load._reconnects);
                         if (session.Epoch != _epoch || !session.Connect.GetBoolean("recovered"))
                         {
                             load.Note($"receiver {User}: resume on node {node} not recovered (epoch {session.Epoch} vs {_epoch}): {session.Connect.Raw}");

@@ -22,7 +22,7 @@ public sealed class SwitchboardClusterOptions
 
     /// <summary>
     /// Configuration given to every node on its command line (<c>--key=value</c>). Defaults: short keepalive, a short
-    /// shutdown drain, rate limits the load tests do not hit, logs at Warning.
+    /// shutdown drain, rate limits the load tests do not hit, logs at Warning, a 15 s Redis operation timeout.
     /// </summary>
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
     {
@@ -32,6 +32,10 @@ public sealed class SwitchboardClusterOptions
         ["Switchboard:Limits:RateLimitPerSecond"] = "100000",
         ["Switchboard:Limits:RateLimitBurst"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
+
+        // A loaded CI machine (2 cores, many jobs) has stalled redis-server for more than the 5 s default; a Redis that
+        // is really gone is detected by its closed connection, not by this timeout.
+        ["Switchboard:Cluster:OperationTimeout"] = "00:00:15",
     };
 
     /// <summary>The Redis connection string a node uses (node index, the cluster's Redis → value); null = the cluster's Redis for every node.
