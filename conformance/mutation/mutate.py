@@ -287,6 +287,26 @@ def evaluate(tree, tool_dll, all_cases, mutant, workdir, area_only=False):
         result["seconds"] = round(time.time() - started)
 
 
+def confirm_kills(tree, tool_dll, results, base):
+    """Re-runs every killing case against the unmutated server; kills only by cases not OK there do not count."""
+    killers = sorted({c for r in results for c in r["killed_by"]})
+    if not killers:
+        return {}
+    log(f"== confirmation: {len(killers)} killing cases against the unmutated server")
+    workdir = tempfile.mkdtemp(prefix="confirm-", dir=base)
+    confirm, errors = run_cases(tree, tool_dll, killers, workdir)
+    for c in killers:
+        confirm.setdefault(c, "NOT RUN")
+    flaky = {c for c, v in confirm.items() if v != "OK"}
+    if errors or flaky:
+        log(f"!! cases not OK on the unmutated server: {sorted(flaky)} {errors}")
+        for r in results:
+            if r["status"] == "killed" and r["killed_by"] and set(r["killed_by"]) <= flaky:
+                r.update(status="survived", note="killed only by cases that also fail unmutated: " + ", ".join(r["killed_by"]))
+            r["killed_by"] = [c for c in r["killed_by"] if c not in flaky]
+    return confirm
+
+
 def git(*args):
     r = run(["git", "-C", ROOT] + list(args))
     return r.stdout.strip()
@@ -371,6 +391,9 @@ def main():
                                    "trees and runner when the sources did not change)")
     ap.add_argument("--area-only", action="store_true", help="exploration: never run the whole suite on a survivor "
                                                              "of its area cases (such rows say so)")
+    ap.add_argument("--merge", nargs="+", metavar="RESULTS_JSON",
+                    help="combine the results.json of runs over parts of the catalogue (later files win per mutant), run "
+                         "the confirmation with the trees of --work, and write RESULTS.md/results.json")
     ap.add_argument("--check", action="store_true", help="only check that every selected mutant applies (no build)")
     args = ap.parse_args()
     started = time.time()
@@ -386,6 +409,8 @@ def main():
         print(f"unknown mutant ids: {', '.join(unknown)}", file=sys.stderr)
         return 2
     mutants = [m for m in catalogue if not ids or m["id"] in ids]
+    if args.merge:
+        return merge(args, catalogue, started)
     if args.check:
         bad = 0
         for m in mutants:
@@ -460,23 +485,7 @@ def main():
         with ThreadPoolExecutor(jobs) as pool:
             results = list(pool.map(work, mutants))
 
-        confirm = None
-        killers = sorted({c for r in results for c in r["killed_by"]})
-        if not args.no_confirm and killers:
-            log(f"== confirmation: {len(killers)} killing cases against the unmutated server")
-            workdir = tempfile.mkdtemp(prefix="confirm-", dir=base)
-            confirm, errors = run_cases(trees[0], tool_dll, killers, workdir)
-            for c in killers:
-                confirm.setdefault(c, "NOT RUN")
-            flaky = {c for c, v in confirm.items() if v != "OK"}
-            if errors or flaky:
-                log(f"!! cases not OK on the unmutated server: {sorted(flaky)} {errors}")
-                for r in results:
-                    if r["status"] == "killed" and r["killed_by"] and set(r["killed_by"]) <= flaky:
-                        r.update(status="survived", note="killed only by cases that also fail unmutated: "
-                                                         + ", ".join(r["killed_by"]))
-                    r["killed_by"] = [c for c in r["killed_by"] if c not in flaky]
-
+        confirm = None if args.no_confirm else confirm_kills(trees[0], tool_dll, results, base)
         summary = write_results(results, confirm, results_dir, started, sys.argv[1:])
         log(f"== score {summary['score_percent']} % ({summary['killed']} killed, {summary['survived']} survived, "
             f"{summary['not_applicable']} not applicable, {summary['build_broken']} build-broken) -> "
@@ -493,6 +502,33 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def merge(args, catalogue, started):
+    by_id = {}
+    for path in args.merge:
+        with open(path, encoding="utf-8") as fh:
+            for r in json.load(fh)["results"]:
+                by_id[r["id"]] = r
+    results = [by_id[m["id"]] for m in catalogue if m["id"] in by_id]
+    reasons = {m["id"]: m.get("survivor_reason") for m in catalogue}
+    for r in results:
+        if r["status"] == "survived" and reasons.get(r["id"]) and not (r.get("note") or "").startswith("killed only"):
+            r["note"] = reasons[r["id"]]
+    confirm = None
+    if not args.no_confirm:
+        if not args.work:
+            print("--merge needs --work (built trees) for the confirmation, or --no-confirm", file=sys.stderr)
+            return 2
+        tool_dll = os.path.join(args.work, "tool/conformance/Switchboard.Conformance/bin/Release/net10.0/"
+                                           "Switchboard.Conformance.dll")
+        tree = Tree(args.work, 0)
+        tree.build_initial()
+        confirm = confirm_kills(tree, tool_dll, results, args.work)
+    summary = write_results(results, confirm, args.results_dir or HERE, started, sys.argv[1:], total=len(catalogue))
+    log(f"== score {summary['score_percent']} % ({summary['killed']} killed, {summary['survived']} survived) of "
+        f"{len(results)}/{len(catalogue)} mutants")
+    return 0
 
 
 if __name__ == "__main__":
