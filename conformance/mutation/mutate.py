@@ -116,9 +116,18 @@ class Tree:
 
     def __init__(self, base, index):
         self.dir = os.path.join(base, f"job{index}")
-        self.reused = os.path.isdir(self.dir) and source_digest(self.dir) == source_digest(ROOT)
-        if os.path.isdir(self.dir) and not self.reused:
-            shutil.rmtree(self.dir)
+        # A kept tree is reused when its pristine build was made from the sources the repository has now (an
+        # interrupted run may have left a mutant applied: the sources are copied again and the pristine dll restored).
+        digest_file = os.path.join(self.dir, "pristine.digest")
+        self.digest = source_digest(ROOT)
+        self.reused = os.path.exists(digest_file) and open(digest_file).read() == self.digest
+        if os.path.isdir(self.dir):
+            if not self.reused:
+                shutil.rmtree(self.dir)
+            else:
+                for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+                    shutil.copytree(os.path.join(ROOT, d), os.path.join(self.dir, d), dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns("bin", "obj", "node_modules"))
         if not self.reused:
             os.makedirs(self.dir)
             copy_tree(self.dir)
@@ -129,12 +138,15 @@ class Tree:
 
     def build_initial(self):
         if self.reused and os.path.exists(self.pristine_dll):
+            shutil.copy2(self.pristine_dll, os.path.join(self.app_dir, "Switchboard.Server.dll"))
             return
         r = run(["dotnet", "build", os.path.join(self.dir, "src/ReferenceServer/Switchboard.ReferenceServer.csproj")]
                 + BUILD_PROPS, timeout=1200)
         if r.returncode != 0:
             raise SystemExit(f"building the unmutated reference server failed:\n{r.stdout[-4000:]}")
         shutil.copy2(os.path.join(self.app_dir, "Switchboard.Server.dll"), self.pristine_dll)
+        with open(os.path.join(self.dir, "pristine.digest"), "w") as fh:
+            fh.write(self.digest)
 
     def restore(self, files):
         for rel, text in files.items():
