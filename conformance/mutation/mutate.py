@@ -355,7 +355,8 @@ def write_results(results, confirm, results_dir, started, args, total=None):
         f"built; {summary['not_applicable']} not applicable, {summary['build_broken']} build-broken; "
         f"{len(results)} mutants in total).",
         "",
-    ] + ([f"**Partial: {len(results)} of {total} mutants measured so far; no confirmation run yet.**", ""]
+    ] + ([f"**Partial: {len(results)} of {total} mutants measured"
+          f"{'' if confirm is not None else ' so far; no confirmation run yet'}.**", ""]
          if summary["partial"] else []) + (["**Run with `--area-only`: survivors were run against their area cases only, "
                                              "not the whole suite (the score is a lower bound).**", ""]
                                             if any(r.get("phase") == "area only" for r in results) else []) + [
@@ -525,7 +526,7 @@ def merge(args, catalogue, started):
     results = [by_id[m["id"]] for m in catalogue if m["id"] in by_id]
     reasons = {m["id"]: m.get("survivor_reason") for m in catalogue}
     for r in results:
-        if r["status"] == "survived" and reasons.get(r["id"]) and not (r.get("note") or "").startswith("killed only"):
+        if r["status"] == "survived" and reasons.get(r["id"]) and not r.get("note"):
             r["note"] = reasons[r["id"]]
     confirm = None
     if not args.no_confirm:
@@ -538,6 +539,10 @@ def merge(args, catalogue, started):
         tree.build_initial()
         confirm = confirm_kills(tree, tool_dll, results, args.work)
     summary = write_results(results, confirm, args.results_dir or HERE, started, sys.argv[1:], total=len(catalogue))
+    missing = [m["id"] for m in catalogue if m["id"] not in by_id]
+    if missing:
+        with open(os.path.join(args.results_dir or HERE, "RESULTS.md"), "a", encoding="utf-8") as fh:
+            fh.write("\n## Not measured in these runs\n\n" + ", ".join(f"`{i}`" for i in missing) + "\n")
     log(f"== score {summary['score_percent']} % ({summary['killed']} killed, {summary['survived']} survived) of "
         f"{len(results)}/{len(catalogue)} mutants")
     return 0
