@@ -116,9 +116,18 @@ class Tree:
 
     def __init__(self, base, index):
         self.dir = os.path.join(base, f"job{index}")
-        self.reused = os.path.isdir(self.dir) and source_digest(self.dir) == source_digest(ROOT)
-        if os.path.isdir(self.dir) and not self.reused:
-            shutil.rmtree(self.dir)
+        # A kept tree is reused when its pristine build was made from the sources the repository has now (an
+        # interrupted run may have left a mutant applied: the sources are copied again and the pristine dll restored).
+        digest_file = os.path.join(self.dir, "pristine.digest")
+        self.digest = source_digest(ROOT)
+        self.reused = os.path.exists(digest_file) and open(digest_file).read() == self.digest
+        if os.path.isdir(self.dir):
+            if not self.reused:
+                shutil.rmtree(self.dir)
+            else:
+                for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+                    shutil.copytree(os.path.join(ROOT, d), os.path.join(self.dir, d), dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns("bin", "obj", "node_modules"))
         if not self.reused:
             os.makedirs(self.dir)
             copy_tree(self.dir)
@@ -129,12 +138,15 @@ class Tree:
 
     def build_initial(self):
         if self.reused and os.path.exists(self.pristine_dll):
+            shutil.copy2(self.pristine_dll, os.path.join(self.app_dir, "Switchboard.Server.dll"))
             return
         r = run(["dotnet", "build", os.path.join(self.dir, "src/ReferenceServer/Switchboard.ReferenceServer.csproj")]
                 + BUILD_PROPS, timeout=1200)
         if r.returncode != 0:
             raise SystemExit(f"building the unmutated reference server failed:\n{r.stdout[-4000:]}")
         shutil.copy2(os.path.join(self.app_dir, "Switchboard.Server.dll"), self.pristine_dll)
+        with open(os.path.join(self.dir, "pristine.digest"), "w") as fh:
+            fh.write(self.digest)
 
     def restore(self, files):
         for rel, text in files.items():
@@ -287,6 +299,26 @@ def evaluate(tree, tool_dll, all_cases, mutant, workdir, area_only=False):
         result["seconds"] = round(time.time() - started)
 
 
+def confirm_kills(tree, tool_dll, results, base):
+    """Re-runs every killing case against the unmutated server; kills only by cases not OK there do not count."""
+    killers = sorted({c for r in results for c in r["killed_by"]})
+    if not killers:
+        return {}
+    log(f"== confirmation: {len(killers)} killing cases against the unmutated server")
+    workdir = tempfile.mkdtemp(prefix="confirm-", dir=base)
+    confirm, errors = run_cases(tree, tool_dll, killers, workdir)
+    for c in killers:
+        confirm.setdefault(c, "NOT RUN")
+    flaky = {c for c, v in confirm.items() if v != "OK"}
+    if errors or flaky:
+        log(f"!! cases not OK on the unmutated server: {sorted(flaky)} {errors}")
+        for r in results:
+            if r["status"] == "killed" and r["killed_by"] and set(r["killed_by"]) <= flaky:
+                r.update(status="survived", note="killed only by cases that also fail unmutated: " + ", ".join(r["killed_by"]))
+            r["killed_by"] = [c for c in r["killed_by"] if c not in flaky]
+    return confirm
+
+
 def git(*args):
     r = run(["git", "-C", ROOT] + list(args))
     return r.stdout.strip()
@@ -323,7 +355,8 @@ def write_results(results, confirm, results_dir, started, args, total=None):
         f"built; {summary['not_applicable']} not applicable, {summary['build_broken']} build-broken; "
         f"{len(results)} mutants in total).",
         "",
-    ] + ([f"**Partial: {len(results)} of {total} mutants measured so far; no confirmation run yet.**", ""]
+    ] + ([f"**Partial: {len(results)} of {total} mutants measured"
+          f"{'' if confirm is not None else ' so far; no confirmation run yet'}.**", ""]
          if summary["partial"] else []) + (["**Run with `--area-only`: survivors were run against their area cases only, "
                                              "not the whole suite (the score is a lower bound).**", ""]
                                             if any(r.get("phase") == "area only" for r in results) else []) + [
@@ -371,6 +404,9 @@ def main():
                                    "trees and runner when the sources did not change)")
     ap.add_argument("--area-only", action="store_true", help="exploration: never run the whole suite on a survivor "
                                                              "of its area cases (such rows say so)")
+    ap.add_argument("--merge", nargs="+", metavar="RESULTS_JSON",
+                    help="combine the results.json of runs over parts of the catalogue (later files win per mutant), run "
+                         "the confirmation with the trees of --work, and write RESULTS.md/results.json")
     ap.add_argument("--check", action="store_true", help="only check that every selected mutant applies (no build)")
     args = ap.parse_args()
     started = time.time()
@@ -386,6 +422,8 @@ def main():
         print(f"unknown mutant ids: {', '.join(unknown)}", file=sys.stderr)
         return 2
     mutants = [m for m in catalogue if not ids or m["id"] in ids]
+    if args.merge:
+        return merge(args, catalogue, started)
     if args.check:
         bad = 0
         for m in mutants:
@@ -460,23 +498,7 @@ def main():
         with ThreadPoolExecutor(jobs) as pool:
             results = list(pool.map(work, mutants))
 
-        confirm = None
-        killers = sorted({c for r in results for c in r["killed_by"]})
-        if not args.no_confirm and killers:
-            log(f"== confirmation: {len(killers)} killing cases against the unmutated server")
-            workdir = tempfile.mkdtemp(prefix="confirm-", dir=base)
-            confirm, errors = run_cases(trees[0], tool_dll, killers, workdir)
-            for c in killers:
-                confirm.setdefault(c, "NOT RUN")
-            flaky = {c for c, v in confirm.items() if v != "OK"}
-            if errors or flaky:
-                log(f"!! cases not OK on the unmutated server: {sorted(flaky)} {errors}")
-                for r in results:
-                    if r["status"] == "killed" and r["killed_by"] and set(r["killed_by"]) <= flaky:
-                        r.update(status="survived", note="killed only by cases that also fail unmutated: "
-                                                         + ", ".join(r["killed_by"]))
-                    r["killed_by"] = [c for c in r["killed_by"] if c not in flaky]
-
+        confirm = None if args.no_confirm else confirm_kills(trees[0], tool_dll, results, base)
         summary = write_results(results, confirm, results_dir, started, sys.argv[1:])
         log(f"== score {summary['score_percent']} % ({summary['killed']} killed, {summary['survived']} survived, "
             f"{summary['not_applicable']} not applicable, {summary['build_broken']} build-broken) -> "
@@ -493,6 +515,37 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def merge(args, catalogue, started):
+    by_id = {}
+    for path in args.merge:
+        with open(path, encoding="utf-8") as fh:
+            for r in json.load(fh)["results"]:
+                by_id[r["id"]] = r
+    results = [by_id[m["id"]] for m in catalogue if m["id"] in by_id]
+    reasons = {m["id"]: m.get("survivor_reason") for m in catalogue}
+    for r in results:
+        if r["status"] == "survived" and reasons.get(r["id"]) and not r.get("note"):
+            r["note"] = reasons[r["id"]]
+    confirm = None
+    if not args.no_confirm:
+        if not args.work:
+            print("--merge needs --work (built trees) for the confirmation, or --no-confirm", file=sys.stderr)
+            return 2
+        tool_dll = os.path.join(args.work, "tool/conformance/Switchboard.Conformance/bin/Release/net10.0/"
+                                           "Switchboard.Conformance.dll")
+        tree = Tree(args.work, 0)
+        tree.build_initial()
+        confirm = confirm_kills(tree, tool_dll, results, args.work)
+    summary = write_results(results, confirm, args.results_dir or HERE, started, sys.argv[1:], total=len(catalogue))
+    missing = [m["id"] for m in catalogue if m["id"] not in by_id]
+    if missing:
+        with open(os.path.join(args.results_dir or HERE, "RESULTS.md"), "a", encoding="utf-8") as fh:
+            fh.write("\n## Not measured in these runs\n\n" + ", ".join(f"`{i}`" for i in missing) + "\n")
+    log(f"== score {summary['score_percent']} % ({summary['killed']} killed, {summary['survived']} survived) of "
+        f"{len(results)}/{len(catalogue)} mutants")
+    return 0
 
 
 if __name__ == "__main__":
