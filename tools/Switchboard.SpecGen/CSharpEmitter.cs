@@ -889,12 +889,12 @@ public sealed class CSharpEmitter
         w.Open($"internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out {o.Name}? value, ref ReadError error)");
         w.Line("value = null;");
         var required = o.Properties.Where(p => p.Required).ToList();
-        if (required.Count > 0)
+        var canFail = o.Properties.Any(p => p.Type.Kind != ValueKind.Any);
+        if (required.Count > 0 || canFail)
         {
             w.Line("ulong seen = 0;");
         }
 
-        var canFail = o.Properties.Any(p => p.Type.Kind != ValueKind.Any);
         if (canFail)
         {
             w.Line("var failedAt = int.MaxValue; // schema index of the reported property error");
@@ -915,10 +915,10 @@ public sealed class CSharpEmitter
             var local = Naming.Local(p.WireName);
             w.Open($"{(first ? "if" : "else if")} (reader.ValueTextEquals({EncName(p)}.EncodedUtf8Bytes))");
             first = false;
-            w.Line("reader.Read();");
             var bit = p.Required ? $"1UL << {required.IndexOf(p).ToString(CultureInfo.InvariantCulture)}" : null;
             if (p.Type.Kind == ValueKind.Any)
             {
+                w.Line("reader.Read();");
                 w.Line($"{local} = JsonElement.ParseValue(ref reader);");
                 if (bit is not null)
                 {
@@ -929,37 +929,11 @@ public sealed class CSharpEmitter
                 continue;
             }
 
-            // SB-ENV-010: null is treated as absent (a required property that is null is missing), unless the schema
-            // allows null.
-            w.Open("if (reader.TokenType == JsonTokenType.Null)");
-            w.Line($"{local} = default;");
-            if (bit is not null)
-            {
-                w.Line(p.Type.Nullable ? $"seen |= {bit};" : $"seen &= ~({bit});");
-            }
-
-            w.Close();
-            w.Open("else");
-            w.Line("var depth = reader.CurrentDepth;");
-            w.Line("var e = default(ReadError);");
-            w.Open($"if ({ValueReaderName(o, p)}(ref reader, out var v, ref e))");
-            w.Line($"{local} = v;");
-            if (bit is not null)
-            {
-                w.Line($"seen |= {bit};");
-            }
-
-            w.Close();
-            w.Open("else");
-            w.Line("WireRead.SkipRest(ref reader, depth);");
-            var i = index.ToString(CultureInfo.InvariantCulture);
-            w.Open($"if ({i} < failedAt)");
-            w.Line($"failedAt = {i};");
-            w.Line("error = e;");
-            w.Line($"error.In({Naming.Literal(p.WireName)});");
-            w.Close();
-            w.Close();
-            w.Close();
+            // SB-ENV-010 (null is absent unless the schema allows null), the bad-value skip and the first-error-in-schema-
+            // order rule live in WireRead.Property; the generated code names only what differs per property.
+            var helper = IsValueType(p.Type) && IsNullableMember(p) ? "NullableProperty" : "Property";
+            var nullIsPresent = p.Type.Nullable ? "true" : "false";
+            w.Line($"WireRead.{helper}(ref reader, {ValueReaderName(o, p)}, ref {local}, ref seen, {bit ?? "0"}, {nullIsPresent}, {index.ToString(CultureInfo.InvariantCulture)}, {Naming.Literal(p.WireName)}, ref failedAt, ref error);");
             w.Close();
         }
 
