@@ -193,8 +193,8 @@ public enum SwitchboardOfflineCommandBehavior
 public static class SwitchboardNamespaces
 {
     /// <summary><c>web</c>: PC web clients (<c>/web</c>).</summary>
-    public const string Web = "web";
+    public const string Web = Switchboard.Protocol.Namespaces.Web;
 
     /// <summary><c>app</c>: mobile apps (<c>/app</c>).</summary>
-    public const string App = "app";
+    public const string App = Switchboard.Protocol.Namespaces.App;
 }

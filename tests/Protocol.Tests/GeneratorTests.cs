@@ -13,9 +13,10 @@ public sealed class GeneratorTests
         var files = Generator.Generate(Mini);
         Assert.Equal(
             [
-                "CloseCode.g.cs", "CloseCodes.g.cs", "CommandMetadata.g.cs", "CommandNames.g.cs",
+                "CloseCode.g.cs", "CloseCodes.g.cs", "CloseReasons.g.cs", "CommandMetadata.g.cs", "CommandNames.g.cs",
                 "Commands/PokeCommand.g.cs", "ErrorCode.g.cs", "ErrorCodes.g.cs", "EventMetadata.g.cs", "EventNames.g.cs",
-                "Events/ThingEvent.g.cs", "Models/Item.g.cs", "Models/Shade.g.cs", "SwitchboardJsonContext.g.cs",
+                "Events/ThingEvent.g.cs", "Models/Item.g.cs", "Models/Shade.g.cs", "Shades.g.cs", "SwitchboardJsonContext.g.cs",
+                "WireProtocol.g.cs",
             ],
             files.Keys);
     }
@@ -53,12 +54,27 @@ public sealed class GeneratorTests
         Assert.Contains("delivery: DeliveryClass.Durable", files["EventMetadata.g.cs"]);
     }
 
+    [Fact]
+    public void EmitsTheWireVocabularyAsConstants()
+    {
+        var files = Generator.Generate(Mini);
+        Assert.Contains("public const string Subprotocol = \"mini.v1.json\";", files["WireProtocol.g.cs"]);
+        Assert.Contains("public const string ComeBack = \"come back later\";", files["CloseReasons.g.cs"]);
+        Assert.Contains("public const string DarkBlue = \"dark-blue\";", files["Shades.g.cs"]);
+        var conformance = Generator.GenerateConformance(Mini)["Wire.g.cs"];
+        Assert.Contains("public const string Subprotocol = \"mini.v1.json\";", conformance);
+        Assert.Contains("public const int Later = 4503;", conformance);
+        Assert.Contains("public const string ComeBack = \"come back later\";", conformance);
+    }
+
     [Theory]
     [InlineData("shade:\n          $ref: '#/components/schemas/Shade'", "shade:\n          type: string\n          enum: [red]", "inline enums are not allowed")]
     [InlineData("x-direction: client-to-server", "x-direction: sideways", "x-direction 'sideways'")]
     [InlineData("x-errors: [BAD_THING]", "x-errors: [NOPE]", "unknown error name 'NOPE'")]
     [InlineData("x-delivery: durable", "x-delivery: sometimes", "'sometimes' is not durable")]
     [InlineData("    Item:\n", "    ErrorCode:\n", "reserved")]
+    [InlineData("x-subprotocol: mini.v1.json", "x-subprotocol: [mini]", "has no 'x-subprotocol' string")]
+    [InlineData("code: 4503, reason: come back later", "code: 4999, reason: come back later", "code 4999 is not in x-close-codes")]
     public void RejectsSpecsThatBreakTheConventions(string find, string replace, string message)
     {
         var yaml = Mini.Replace(find, replace, StringComparison.Ordinal);

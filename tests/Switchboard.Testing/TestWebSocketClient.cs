@@ -46,7 +46,7 @@ public sealed class TestWebSocketClient : IAsyncDisposable
     /// <param name="configure">Extra socket options (headers, e.g. Origin).</param>
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <param name="invoker">The HTTP invoker to connect with (e.g. for HTTP/2); null = the socket's own.</param>
-    public static async Task<TestWebSocketClient> ConnectAsync(Uri uri, string? subprotocol = "switchboard.v1.json", Action<ClientWebSocketOptions>? configure = null, CancellationToken cancellationToken = default, HttpMessageInvoker? invoker = null)
+    public static async Task<TestWebSocketClient> ConnectAsync(Uri uri, string? subprotocol = Switchboard.Protocol.WireProtocol.Subprotocol, Action<ClientWebSocketOptions>? configure = null, CancellationToken cancellationToken = default, HttpMessageInvoker? invoker = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
         var socket = new ClientWebSocket();

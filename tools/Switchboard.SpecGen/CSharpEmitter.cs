@@ -40,6 +40,8 @@ public sealed class CSharpEmitter
             ["CommandMetadata.g.cs"] = EmitCommandMetadata(),
             ["EventMetadata.g.cs"] = EmitEventMetadata(),
             ["SwitchboardJsonContext.g.cs"] = EmitJsonContext(),
+            ["WireProtocol.g.cs"] = EmitWireProtocol(),
+            ["CloseReasons.g.cs"] = EmitCloseReasons(),
         };
 
         foreach (var schema in _spec.SchemaOrder)
@@ -48,6 +50,11 @@ public sealed class CSharpEmitter
             {
                 case EnumSchema e:
                     files[$"Models/{e.Name}.g.cs"] = EmitEnum(e);
+                    if (e.ConstantsClass is { } constants)
+                    {
+                        files[$"{constants}.g.cs"] = EmitEnumConstants(e, constants);
+                    }
+
                     break;
                 case ObjectSchema o:
                     var folder = _messageBySchema.TryGetValue(o.Name, out var m)
@@ -184,6 +191,55 @@ public sealed class CSharpEmitter
         w.Line(string.Join(" or ", _spec.ErrorCodes.Select(c => $"ErrorCode.{Naming.Pascal(c.Name)}")) + " => true,");
         w.Line("_ => false,");
         w.Close(";");
+        w.Close();
+        return w.ToString();
+    }
+
+    private string EmitWireProtocol()
+    {
+        var w = Start();
+        w.Doc("summary", "The protocol's handshake vocabulary from the spec.");
+        w.Open("public static class WireProtocol");
+        w.Doc("summary", $"The WebSocket subprotocol of this version (<c>{_spec.Subprotocol}</c>): offered by clients, selected by servers.", escape: false);
+        w.Line($"public const string Subprotocol = {Naming.Literal(_spec.Subprotocol)};");
+        w.Close();
+        return w.ToString();
+    }
+
+    private string EmitCloseReasons()
+    {
+        var w = Start();
+        w.Doc("summary", "The <c>reason</c> texts of CLOSE events (<c>x-close-reasons</c>), each with the close code it goes with.", escape: false);
+        w.Open("public static class CloseReasons");
+        foreach (var r in _spec.CloseReasons)
+        {
+            var req = r.Requirement is null ? string.Empty : $" ({r.Requirement})";
+            w.Doc("summary", $"<c>{Naming.XmlEscape(r.Reason)}</c>, sent with close code {r.Code.ToString(CultureInfo.InvariantCulture)}{req}.", escape: false);
+            w.Line($"public const string {Naming.Pascal(r.Name)} = {Naming.Literal(r.Reason)};");
+            w.Line();
+        }
+
+        w.Close();
+        return w.ToString();
+    }
+
+    private static string EmitEnumConstants(EnumSchema e, string className)
+    {
+        var w = Start();
+        w.Doc("summary", $"The wire values of <see cref=\"{e.Name}\"/> as string constants (usable in <c>switch</c> and patterns).", escape: false);
+        w.Open($"public static class {className}");
+        foreach (var v in e.Values)
+        {
+            w.Doc("summary", $"<c>{Naming.XmlEscape(v)}</c>.", escape: false);
+            w.Line($"public const string {Naming.Pascal(v)} = {Naming.Literal(v)};");
+            w.Line();
+        }
+
+        w.Doc("summary", "Every value, in spec order.");
+        w.Line("public static IReadOnlyList<string> All { get; } = [" + string.Join(", ", e.Values.Select(Naming.Pascal)) + "];");
+        w.Line();
+        w.Doc("summary", "Whether <paramref name=\"value\"/> is one of the values (exact, case-sensitive).", escape: false);
+        w.Line("public static bool IsKnown([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) => value is " + string.Join(" or ", e.Values.Select(Naming.Pascal)) + ";");
         w.Close();
         return w.ToString();
     }
@@ -833,12 +889,12 @@ public sealed class CSharpEmitter
         w.Open($"internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out {o.Name}? value, ref ReadError error)");
         w.Line("value = null;");
         var required = o.Properties.Where(p => p.Required).ToList();
-        if (required.Count > 0)
+        var canFail = o.Properties.Any(p => p.Type.Kind != ValueKind.Any);
+        if (required.Count > 0 || canFail)
         {
             w.Line("ulong seen = 0;");
         }
 
-        var canFail = o.Properties.Any(p => p.Type.Kind != ValueKind.Any);
         if (canFail)
         {
             w.Line("var failedAt = int.MaxValue; // schema index of the reported property error");
@@ -859,10 +915,10 @@ public sealed class CSharpEmitter
             var local = Naming.Local(p.WireName);
             w.Open($"{(first ? "if" : "else if")} (reader.ValueTextEquals({EncName(p)}.EncodedUtf8Bytes))");
             first = false;
-            w.Line("reader.Read();");
             var bit = p.Required ? $"1UL << {required.IndexOf(p).ToString(CultureInfo.InvariantCulture)}" : null;
             if (p.Type.Kind == ValueKind.Any)
             {
+                w.Line("reader.Read();");
                 w.Line($"{local} = JsonElement.ParseValue(ref reader);");
                 if (bit is not null)
                 {
@@ -873,37 +929,11 @@ public sealed class CSharpEmitter
                 continue;
             }
 
-            // SB-ENV-010: null is treated as absent (a required property that is null is missing), unless the schema
-            // allows null.
-            w.Open("if (reader.TokenType == JsonTokenType.Null)");
-            w.Line($"{local} = default;");
-            if (bit is not null)
-            {
-                w.Line(p.Type.Nullable ? $"seen |= {bit};" : $"seen &= ~({bit});");
-            }
-
-            w.Close();
-            w.Open("else");
-            w.Line("var depth = reader.CurrentDepth;");
-            w.Line("var e = default(ReadError);");
-            w.Open($"if ({ValueReaderName(o, p)}(ref reader, out var v, ref e))");
-            w.Line($"{local} = v;");
-            if (bit is not null)
-            {
-                w.Line($"seen |= {bit};");
-            }
-
-            w.Close();
-            w.Open("else");
-            w.Line("WireRead.SkipRest(ref reader, depth);");
-            var i = index.ToString(CultureInfo.InvariantCulture);
-            w.Open($"if ({i} < failedAt)");
-            w.Line($"failedAt = {i};");
-            w.Line("error = e;");
-            w.Line($"error.In({Naming.Literal(p.WireName)});");
-            w.Close();
-            w.Close();
-            w.Close();
+            // SB-ENV-010 (null is absent unless the schema allows null), the bad-value skip and the first-error-in-schema-
+            // order rule live in WireRead.Property; the generated code names only what differs per property.
+            var helper = IsValueType(p.Type) && IsNullableMember(p) ? "NullableProperty" : "Property";
+            var nullIsPresent = p.Type.Nullable ? "true" : "false";
+            w.Line($"WireRead.{helper}(ref reader, {ValueReaderName(o, p)}, ref {local}, ref seen, {bit ?? "0"}, {nullIsPresent}, {index.ToString(CultureInfo.InvariantCulture)}, {Naming.Literal(p.WireName)}, ref failedAt, ref error);");
             w.Close();
         }
 

@@ -12,6 +12,9 @@ public static class Generator
     /// <summary>Generates the client's typed command methods; keys are paths relative to <see cref="ClientEmitter.OutputFolder"/>.</summary>
     public static SortedDictionary<string, string> GenerateClient(string specYaml) => ClientEmitter.Emit(ProtocolSpec.Parse(specYaml));
 
+    /// <summary>Generates the conformance suite's wire names; keys are paths relative to <see cref="ConformanceEmitter.OutputFolder"/>.</summary>
+    public static SortedDictionary<string, string> GenerateConformance(string specYaml) => ConformanceEmitter.Emit(ProtocolSpec.Parse(specYaml));
+
     /// <summary>Generates the TypeScript files of <c>src/client-ts/src/generated</c> from the YAML text.</summary>
     public static SortedDictionary<string, string> GenerateTypeScript(string specYaml) => TypeScriptEmitter.Emit(ProtocolSpec.Parse(specYaml));
 

@@ -22,7 +22,7 @@ for (var i = 0; i < args.Length; i++)
             check = true;
             break;
         case "-h" or "--help":
-            Console.WriteLine("Switchboard.SpecGen: regenerates src/Protocol/Generated, src/Client/Generated and src/client-ts/src/generated from spec/asyncapi.yaml.");
+            Console.WriteLine("Switchboard.SpecGen: regenerates src/Protocol/Generated, src/Client/Generated, the conformance suite's Core/Wire.g.cs and src/client-ts/src/generated from spec/asyncapi.yaml.");
             Console.WriteLine("  --spec <file>  spec to read (default: <repo>/spec/asyncapi.yaml)");
             Console.WriteLine("  --out <dir>    output folder (default: <repo>/src/Protocol/Generated; without --out also <repo>/src/Client/Generated)");
             Console.WriteLine("  --ts-out <dir> TypeScript output folder (default: <repo>/src/client-ts/src/generated)");
@@ -43,6 +43,7 @@ if ((spec is null || outDir is null || tsOutDir is null) && root is null)
 
 // The client's typed command methods go to src/Client/Generated unless --out redirects the output.
 var clientDir = outDir is null ? Path.GetFullPath(Path.Combine(root!, ClientEmitter.OutputFolder)) : null;
+var conformanceDir = outDir is null ? Path.GetFullPath(Path.Combine(root!, ConformanceEmitter.OutputFolder)) : null;
 spec = Path.GetFullPath(spec ?? Path.Combine(root!, "spec", "asyncapi.yaml"));
 outDir = Path.GetFullPath(outDir ?? Path.Combine(root!, "src", "Protocol", "Generated"));
 tsOutDir = Path.GetFullPath(tsOutDir ?? Path.Combine(root!, "src", "client-ts", "src", "generated"));
@@ -50,6 +51,7 @@ tsOutDir = Path.GetFullPath(tsOutDir ?? Path.Combine(root!, "src", "client-ts", 
 SortedDictionary<string, string> files;
 SortedDictionary<string, string> tsFiles;
 SortedDictionary<string, string>? clientFiles = null;
+SortedDictionary<string, string>? conformanceFiles = null;
 try
 {
     var yaml = File.ReadAllText(spec);
@@ -58,6 +60,7 @@ try
     if (clientDir is not null)
     {
         clientFiles = Generator.GenerateClient(yaml);
+        conformanceFiles = Generator.GenerateConformance(yaml);
     }
 }
 catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or FormatException)
@@ -75,6 +78,11 @@ var outputs = new[]
 if (clientFiles is not null)
 {
     outputs.Add((Files: clientFiles, Dir: clientDir!, Pattern: Generator.FilePattern));
+}
+
+if (conformanceFiles is not null)
+{
+    outputs.Add((Files: conformanceFiles, Dir: conformanceDir!, Pattern: Generator.FilePattern));
 }
 
 if (check)

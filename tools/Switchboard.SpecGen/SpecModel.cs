@@ -116,6 +116,9 @@ public sealed record EnumSchema : SchemaSpec
 {
     /// <summary>Wire values in schema order.</summary>
     public required IReadOnlyList<string> Values { get; init; }
+
+    /// <summary><c>x-constants</c>: name of a generated class of string constants for the values (e.g. <c>Roles</c>).</summary>
+    public string? ConstantsClass { get; init; }
 }
 
 /// <summary>A primitive alias schema (e.g. <c>Cid</c>, <c>Seq</c>), inlined wherever it is referenced.</summary>
@@ -197,6 +200,22 @@ public sealed record CodeSpec
     public bool Retryable { get; init; }
 }
 
+/// <summary>An entry of <c>x-close-reasons</c>: the <c>reason</c> text of a CLOSE event.</summary>
+public sealed record CloseReasonSpec
+{
+    /// <summary>Name, e.g. <c>TOKEN_MISSING</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The close code sent with it.</summary>
+    public required int Code { get; init; }
+
+    /// <summary>The reason text on the wire.</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Requirement id.</summary>
+    public string? Requirement { get; init; }
+}
+
 /// <summary>The parts of <c>spec/asyncapi.yaml</c> the generator uses.</summary>
 public sealed class ProtocolSpec
 {
@@ -205,8 +224,12 @@ public sealed class ProtocolSpec
         IReadOnlyDictionary<string, SchemaSpec> schemas,
         IReadOnlyList<SchemaSpec> schemaOrder,
         IReadOnlyList<CodeSpec> errorCodes,
-        IReadOnlyList<CodeSpec> closeCodes)
+        IReadOnlyList<CodeSpec> closeCodes,
+        string subprotocol,
+        IReadOnlyList<CloseReasonSpec> closeReasons)
     {
+        Subprotocol = subprotocol;
+        CloseReasons = closeReasons;
         Messages = messages;
         Schemas = schemas;
         SchemaOrder = schemaOrder;
@@ -228,6 +251,12 @@ public sealed class ProtocolSpec
 
     /// <summary><c>x-close-codes</c>.</summary>
     public IReadOnlyList<CodeSpec> CloseCodes { get; }
+
+    /// <summary><c>x-subprotocol</c>: the WebSocket subprotocol of this version.</summary>
+    public string Subprotocol { get; }
+
+    /// <summary><c>x-close-reasons</c>.</summary>
+    public IReadOnlyList<CloseReasonSpec> CloseReasons { get; }
 
     /// <summary>Parses the YAML text of an AsyncAPI document that follows the Switchboard conventions.</summary>
     /// <exception cref="InvalidDataException">The document breaks a convention; the message says where.</exception>
@@ -298,7 +327,11 @@ public sealed class ProtocolSpec
             }
         }
 
-        return new ProtocolSpec(messages, schemas, order, errorCodes, closeCodes);
+        var subprotocol = root["x-subprotocol"] is JsonValue sp && sp.GetValueKind() == JsonValueKind.String
+            ? sp.GetValue<string>()
+            : throw Err("$", "has no 'x-subprotocol' string");
+        var closeReasons = LoadCloseReasons(root, closeCodes);
+        return new ProtocolSpec(messages, schemas, order, errorCodes, closeCodes, subprotocol, closeReasons);
     }
 
     private static MessageSpec LoadMessage(string key, JsonObject m, string path, Dictionary<string, SchemaSpec> schemas)
@@ -385,6 +418,38 @@ public sealed class ProtocolSpec
         return list;
     }
 
+    private static List<CloseReasonSpec> LoadCloseReasons(JsonNode root, IReadOnlyList<CodeSpec> closeCodes)
+    {
+        if (root["x-close-reasons"] is not JsonArray arr)
+        {
+            throw Err("$", "has no 'x-close-reasons' array");
+        }
+
+        var codes = closeCodes.Select(c => c.Code).ToHashSet();
+        var list = new List<CloseReasonSpec>();
+        for (var i = 0; i < arr.Count; i++)
+        {
+            var path = $"$.x-close-reasons[{i}]";
+            var o = arr[i] as JsonObject ?? throw Err(path, "must be an object");
+            var code = (int)(Long(o, "code") ?? throw Err(path, "has no 'code'"));
+            if (!codes.Contains(code))
+            {
+                throw Err(path, $"code {code} is not in x-close-codes");
+            }
+
+            list.Add(new CloseReasonSpec
+            {
+                Name = Str(o, "name") ?? throw Err(path, "has no 'name'"),
+                Code = code,
+                Reason = Str(o, "reason") ?? throw Err(path, "has no 'reason'"),
+                Requirement = Str(o, "requirement"),
+            });
+        }
+
+        CheckUnique(list.Select(c => c.Name), "x-close-reasons name");
+        return list;
+    }
+
     private sealed class SchemaLoader(Dictionary<string, JsonObject> nodes)
     {
         private readonly HashSet<string> _resolvingAliases = new(StringComparer.Ordinal);
@@ -408,6 +473,7 @@ public sealed class ProtocolSpec
                     Description = description,
                     Values = values.Select((v, i) => v is JsonValue jv && jv.TryGetValue<string>(out var s) ? s
                         : throw Err($"{path}.enum[{i}]", "must be a string")).ToList(),
+                    ConstantsClass = Str(node, "x-constants"),
                 };
             }
 
@@ -595,7 +661,7 @@ public sealed class ProtocolSpec
     {
         "EventNames", "CommandNames", "ErrorCode", "ErrorCodes", "CloseCode", "CloseCodes", "CommandMetadata", "EventMetadata",
         "SwitchboardJsonContext", "CommandDescriptor", "EventDescriptor", "DeliveryClass", "ErrorReplies", "SwitchboardException",
-        "IServerEvent", "IClientCommand",
+        "IServerEvent", "IClientCommand", "WireProtocol", "CloseReasons", "Roles", "Namespaces",
     };
 
     private static string RefName(string reference, string path)

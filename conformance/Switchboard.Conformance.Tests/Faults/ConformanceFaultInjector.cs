@@ -108,7 +108,7 @@ internal sealed class ConformanceFaultInjector : IFrameInterceptor
 
         if (_faults.Contains(FaultNames.GroupMessageAcrossNamespaces) && ev == "GROUP_MESSAGE" && messageId is not null && _leaked.TryAdd(messageId, 0))
         {
-            var other = connection.Namespace == Namespaces.Web ? Namespaces.App : Namespaces.Web;
+            var other = connection.Namespace == Switchboard.Protocol.Namespaces.Web ? Switchboard.Protocol.Namespaces.App : Switchboard.Protocol.Namespaces.Web;
             foreach (var c in registry.GetNamespaceConnections(other))
             {
                 c.TrySend(frame);

@@ -130,14 +130,14 @@ internal static class ApiCases
                 var id = created.Str("work_order_id");
                 ctx.Require(!string.IsNullOrEmpty(id), "the work order has a work_order_id", created.Text);
                 ctx.RequireEqual("open", created.Str("status"), "status", created.Text);
-                await agent.ExpectAsync(Wire.WoMsg, f => f.Str("work_order_id") == id);
+                await agent.ExpectAsync(Wire.Womsg, f => f.Str("work_order_id") == id);
                 var get = await ctx.HttpAsync(HttpMethod.Get, $"/api/v1/work-orders/{id}");
                 RequireStatus(ctx, get, HttpStatusCode.OK, "get work order");
                 ctx.RequireEqual("Call back", get.Str("title"), "title", get.Text);
                 var patched = await ctx.HttpAsync(HttpMethod.Patch, $"/api/v1/work-orders/{id}", Obj(("status", "resolved"), ("comment", "done")));
                 RequireStatus(ctx, patched, HttpStatusCode.OK, "patch work order");
                 ctx.RequireEqual("resolved", patched.Str("status"), "status after PATCH", patched.Text);
-                await agent.ExpectAsync(Wire.WoMsg, f => f.Str("work_order_id") == id && f.Str("status") == "resolved");
+                await agent.ExpectAsync(Wire.Womsg, f => f.Str("work_order_id") == id && f.Str("status") == "resolved");
                 var list = await ctx.HttpAsync(HttpMethod.Get, $"/api/v1/work-orders?assignee={ctx.User("agent")}");
                 RequireStatus(ctx, list, HttpStatusCode.OK, "list work orders");
                 ctx.Require(list.Text.Contains(id!, StringComparison.Ordinal), "the list contains the work order", list.Text);

@@ -9,23 +9,23 @@ internal static class AuthCases
 {
     public static IEnumerable<ConformanceCase> All()
     {
-        yield return Rejected("auth.missing-token", "No token -> CLOSE 4401", ["SB-AUTH-003", "SB-HS-011", "SB-CLOSE-001", "SB-CLOSE-002"], _ => null, CloseCodes.Unauthorized, "token missing");
-        yield return Rejected("auth.garbage-token", "A token that is not a JWT -> CLOSE 4401", ["SB-AUTH-004"], _ => "not-a-jwt", CloseCodes.Unauthorized, "token invalid");
-        yield return Rejected("auth.wrong-signature", "A token signed with another key -> CLOSE 4401", ["SB-AUTH-002", "SB-AUTH-004"], ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), CloseCodes.Unauthorized, "token invalid");
+        yield return Rejected("auth.missing-token", "No token -> CLOSE 4401", ["SB-AUTH-003", "SB-HS-011", "SB-CLOSE-001", "SB-CLOSE-002"], _ => null, CloseCodes.Unauthorized, CloseReasons.TokenMissing);
+        yield return Rejected("auth.garbage-token", "A token that is not a JWT -> CLOSE 4401", ["SB-AUTH-004"], _ => "not-a-jwt", CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
+        yield return Rejected("auth.wrong-signature", "A token signed with another key -> CLOSE 4401", ["SB-AUTH-002", "SB-AUTH-004"], ctx => ctx.Tokens.MintWithWrongKey(ctx.User("alice")), CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
         yield return Rejected("auth.alg-none", "An unsigned (alg none) token -> CLOSE 4401", ["SB-AUTH-002", "SB-AUTH-004"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1)))), "none"), CloseCodes.Unauthorized, "token invalid");
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1)))), "none"), CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
         yield return Rejected("auth.missing-exp", "A token without exp -> CLOSE 4401", ["SB-AUTH-004"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")))), CloseCodes.Unauthorized, "token invalid");
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")))), CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
         yield return Rejected("auth.bad-sub", "A sub outside [A-Za-z0-9_.@-]{1,64} -> CLOSE 4401", ["SB-AUTH-004", "SB-AUTH-006"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", "bad user/" + ctx.Nonce), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, "token invalid");
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", "bad user/" + ctx.Nonce), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
         yield return Rejected("auth.unknown-role", "An unknown role -> CLOSE 4401", ["SB-AUTH-004"],
-            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("role", "superuser"), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, "token invalid");
+            ctx => ctx.Tokens.MintRaw(Obj(("sub", ctx.User("alice")), ("role", "superuser"), ("exp", ctx.Tokens.UnixTime(TimeSpan.FromHours(1))))), CloseCodes.Unauthorized, CloseReasons.TokenInvalid);
         yield return Rejected("auth.expired-token", "An expired token -> CLOSE event then close 4419 \"token expired\"", ["SB-AUTH-005"],
-            ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-5)), CloseCodes.TokenExpired, "token expired", retryable: true);
+            ctx => ctx.TokenFor("alice", lifetime: TimeSpan.FromMinutes(-5)), CloseCodes.TokenExpired, CloseReasons.TokenExpired, retryable: true);
         yield return Rejected("auth.namespace-forbidden", "A token whose ns claim excludes the namespace -> CLOSE 4403", ["SB-AUTH-009"],
-            ctx => ctx.TokenFor("alice", namespaces: ["app"]), CloseCodes.Forbidden, "namespace forbidden");
+            ctx => ctx.TokenFor("alice", namespaces: ["app"]), CloseCodes.Forbidden, CloseReasons.NamespaceForbidden);
         yield return Rejected("auth.namespace-empty-list", "A token with ns [] allows no namespace -> CLOSE 4403", ["SB-AUTH-009"],
-            ctx => ctx.TokenFor("alice", namespaces: []), CloseCodes.Forbidden, "namespace forbidden");
+            ctx => ctx.TokenFor("alice", namespaces: []), CloseCodes.Forbidden, CloseReasons.NamespaceForbidden);
 
         yield return Define("auth.namespace-allowed", Profiles.Core, "A token whose ns claim lists the namespace connects",
             "A token with ns [\"app\"] connects to /app.",

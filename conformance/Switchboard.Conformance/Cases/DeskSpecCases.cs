@@ -301,7 +301,7 @@ internal static class DeskSpecCases
                 await a1.ExpectErrorAsync(Err.InvalidField, cid);
                 cid = await a1.SendCommandAsync(Wire.CreateWorkOrder, Obj(("body", "b")));
                 await a1.ExpectErrorAsync(Err.MissingField, cid);
-                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "mine"), ("body", "b"), ("assignee", ctx.User("agent2"))), Wire.WoMsg);
+                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "mine"), ("body", "b"), ("assignee", ctx.User("agent2"))), Wire.Womsg);
                 cid = await a3.SendCommandAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", wo.Str("work_order_id")), ("status", "closed")));
                 await a3.ExpectErrorAsync(Err.NotParticipant, cid);
             });

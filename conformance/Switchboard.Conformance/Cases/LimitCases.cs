@@ -266,7 +266,7 @@ internal static class LimitCases
                     }
 
                     ctx.RequireEqual((long)CloseCodes.TooManyConnections, first.Int("code"), "CLOSE code beyond the cap", first.Text);
-                    ctx.RequireEqual("too many connections", first.Str("reason"), "CLOSE reason", first.Text);
+                    ctx.RequireEqual(CloseReasons.TooManyConnections, first.Str("reason"), "CLOSE reason", first.Text);
                     ctx.RequireEqual(true, first.Bool("retryable"), "CLOSE retryable", first.Text);
                     await s.ExpectCloseAsync(CloseCodes.TooManyConnections);
                     ctx.Require(open.Count > 0, "the cap allows at least one connection", $"refused the first connection");

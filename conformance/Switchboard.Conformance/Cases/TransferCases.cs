@@ -18,7 +18,7 @@ internal static class TransferCases
         ctx.RequireEqual("pending", t.Str("state"), "TRANSFER state", t.Text);
         ctx.RequireEqual(ctx.User("agent2"), t.Str("to.id"), "TRANSFER to.id", t.Text);
         var transferId = RequireString(ctx, t, "transfer_id");
-        var r = await a2.ExpectAsync(Wire.RTransfer, f => f.Str("transfer_id") == transferId);
+        var r = await a2.ExpectAsync(Wire.Rtransfer, f => f.Str("transfer_id") == transferId);
         ctx.RequireEqual(id, r.Str("conversation_id"), "RTRANSFER conversation_id", r.Text);
         RequireUser(ctx, r, "from", ctx.User("agent1"), "agent");
         RequireUser(ctx, r, "visitor", ctx.User("visitor"), "visitor");
@@ -69,8 +69,8 @@ internal static class TransferCases
             ["SB-XFER-007", "SB-XFER-006"], async ctx =>
             {
                 var (a1, a2, v, conv, transfer) = await RequestAsync(ctx);
-                await a2.CallAsync(Wire.RefuseTransfer, Obj(("transfer_id", transfer), ("reason", "busy")), Wire.Ack);
-                var r = await a1.ExpectAsync(Wire.RefuseTransferEvent, f => f.Str("transfer_id") == transfer);
+                await a2.CallAsync(Wire.CmdRefuseTransfer, Obj(("transfer_id", transfer), ("reason", "busy")), Wire.Ack);
+                var r = await a1.ExpectAsync(Wire.RefuseTransfer, f => f.Str("transfer_id") == transfer);
                 RequireUser(ctx, r, "by", ctx.User("agent2"), "agent");
                 ctx.RequireEqual("busy", r.Str("reason"), "REFUSE_TRANSFER reason", r.Text);
                 await v.CallAsync(Wire.SendMessage, Obj(("conversation_id", conv), ("data", "still you")), Wire.SendMessageSuccess);
@@ -154,7 +154,7 @@ internal static class TransferCases
                 var a = await Agent(ctx);
                 var cid = await a.SendCommandAsync(Wire.AcceptTransfer, Obj(("transfer_id", "nope-" + ctx.Nonce)));
                 await a.ExpectErrorAsync(Err.TransferNotFound, cid);
-                cid = await a.SendCommandAsync(Wire.RefuseTransfer, Obj(("transfer_id", "nope-" + ctx.Nonce)));
+                cid = await a.SendCommandAsync(Wire.CmdRefuseTransfer, Obj(("transfer_id", "nope-" + ctx.Nonce)));
                 await a.ExpectErrorAsync(Err.TransferNotFound, cid);
             });
 
@@ -164,15 +164,15 @@ internal static class TransferCases
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
-                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Refund"), ("body", "Customer wants a refund"), ("assignee", ctx.User("agent2"))), Wire.WoMsg);
+                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Refund"), ("body", "Customer wants a refund"), ("assignee", ctx.User("agent2"))), Wire.Womsg);
                 var id = RequireString(ctx, wo, "work_order_id");
                 ctx.RequireEqual("open", wo.Str("status"), "WOMSG status", wo.Text);
                 RequireUser(ctx, wo, "created_by", ctx.User("agent1"), "agent");
                 RequireUser(ctx, wo, "assignee", ctx.User("agent2"));
-                var got = await a2.ExpectAsync(Wire.WoMsg, f => f.Str("work_order_id") == id);
+                var got = await a2.ExpectAsync(Wire.Womsg, f => f.Str("work_order_id") == id);
                 ctx.Require(got.Seq is > 0, "WOMSG to the assignee is durable", got.Text);
                 ctx.RequireEqual("Refund", got.Str("title"), "WOMSG title", got.Text);
-                var upd = await a2.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "in_progress"), ("comment", "on it")), Wire.WoMsg);
+                var upd = await a2.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "in_progress"), ("comment", "on it")), Wire.Womsg);
                 ctx.RequireEqual("in_progress", upd.Str("status"), "WOMSG status after update", upd.Text);
                 ctx.RequireEqual("on it", upd.Str("comment"), "WOMSG comment", upd.Text);
             });
@@ -183,12 +183,12 @@ internal static class TransferCases
             {
                 var a1 = await Agent(ctx, "agent1");
                 await Agent(ctx, "agent2");
-                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Callback"), ("body", "b"), ("assignee", ctx.User("agent2"))), Wire.WoMsg);
+                var wo = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Callback"), ("body", "b"), ("assignee", ctx.User("agent2"))), Wire.Womsg);
                 ctx.Require(wo.Seq is null, "the creator's WOMSG carries no seq", wo.Text);
                 await a1.CloseAsync();
                 var back = await Agent(ctx, "agent1");
                 ctx.RequireEqual(0L, back.Connect!.Int("seq"), "CONNECT seq of the creator's stream", back.Connect.Text);
-                await back.ExpectNoEventAsync(Wire.WoMsg, null, "a replayed WOMSG");
+                await back.ExpectNoEventAsync(Wire.Womsg, null, "a replayed WOMSG");
             });
 
         yield return Define("wo.not-found", Profiles.ServiceDesk, "Update of an unknown work order -> ERROR 4011",

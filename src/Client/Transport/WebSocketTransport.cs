@@ -7,7 +7,7 @@ namespace Switchboard.Client.Transport;
 internal sealed class WebSocketTransportFactory(SwitchboardClientOptions options) : ISwitchboardTransportFactory
 {
     /// <summary>The v1 subprotocol.</summary>
-    public const string SubProtocol = "switchboard.v1.json";
+    public const string SubProtocol = Switchboard.Protocol.WireProtocol.Subprotocol;
 
     public async Task<ISwitchboardTransport> ConnectAsync(Uri uri, string? bearerToken, CancellationToken cancellationToken)
     {

@@ -5,9 +5,80 @@ using System.Text.RegularExpressions;
 
 namespace Switchboard.Protocol.Codec;
 
+/// <summary>Reads one property value (a generated <c>TryReadXxxValue</c>; static, so its delegate is cached and free).</summary>
+internal delegate bool WireValueReader<T>(ref Utf8JsonReader reader, out T value, ref ReadError error);
+
 /// <summary>Primitive readers and constraint checks used by the generated payload readers.</summary>
 internal static class WireRead
 {
+    /// <summary>
+    /// Reads the value of the property the reader is on (its PropertyName token) with <paramref name="read"/>, the one
+    /// step every generated <c>TryReadJson</c> takes per known property:
+    /// <list type="bullet">
+    /// <item>null is treated as absent (SB-ENV-010): <paramref name="value"/> is reset and <paramref name="bit"/> cleared
+    /// in <paramref name="seen"/>, unless the schema allows null (<paramref name="nullIsPresent"/>);</item>
+    /// <item>a good value is stored and marks <paramref name="bit"/> seen (0 for optional properties);</item>
+    /// <item>a bad value is skipped and, if no property earlier in schema order failed yet (<paramref name="failedAt"/>),
+    /// becomes the reported error at <paramref name="name"/> (PROTOCOL.md section 7, check 8).</item>
+    /// </list>
+    /// </summary>
+    public static void Property<T>(ref Utf8JsonReader reader, WireValueReader<T> read, ref T value, ref ulong seen, ulong bit, bool nullIsPresent, int index, string name, ref int failedAt, ref ReadError error)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            value = default!;
+            seen = nullIsPresent ? seen | bit : seen & ~bit;
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        var e = default(ReadError);
+        if (read(ref reader, out var v, ref e))
+        {
+            value = v;
+            seen |= bit;
+            return;
+        }
+
+        Failed(ref reader, depth, index, name, ref failedAt, ref error, ref e);
+    }
+
+    /// <summary><see cref="Property{T}"/> for a nullable value-type member (an optional or nullable number, enum, ...).</summary>
+    public static void NullableProperty<T>(ref Utf8JsonReader reader, WireValueReader<T> read, ref T? value, ref ulong seen, ulong bit, bool nullIsPresent, int index, string name, ref int failedAt, ref ReadError error)
+        where T : struct
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            value = null;
+            seen = nullIsPresent ? seen | bit : seen & ~bit;
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        var e = default(ReadError);
+        if (read(ref reader, out var v, ref e))
+        {
+            value = v;
+            seen |= bit;
+            return;
+        }
+
+        Failed(ref reader, depth, index, name, ref failedAt, ref error, ref e);
+    }
+
+    private static void Failed(ref Utf8JsonReader reader, int depth, int index, string name, ref int failedAt, ref ReadError error, ref ReadError e)
+    {
+        SkipRest(ref reader, depth);
+        if (index < failedAt)
+        {
+            failedAt = index;
+            error = e;
+            error.In(name);
+        }
+    }
+
     private const int MaxDateTimeBytes = 64;
 
     public static bool String(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? value, ref ReadError error)

@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -155,7 +155,7 @@ public sealed partial class TokenService
         var user = new UserIdentity(subject, name!, role!);
         if (expiresAt + _skew <= now)
         {
-            return AccessTokenResult.Fail(ErrorCode.TokenExpired, "token expired", user);
+            return AccessTokenResult.Fail(ErrorCode.TokenExpired, CloseReasons.TokenExpired, user);
         }
 
         return new AccessTokenResult(true, null, null, user, expiresAt, namespaces);

@@ -62,7 +62,7 @@ internal sealed partial class SwitchboardConnection
                         // SB-CODEC-011: answer at the first byte over the limit and read nothing more of the message; the
                         // client's close frame cannot arrive before the oversized frame ends, so do not wait for it.
                         SendError(ErrorCode.MessageTooLarge, $"The message exceeds max_message_bytes ({max}).");
-                        StartClose(Protocol.CloseCode.MessageTooBig, CloseReasons.TooBig, discardQueued: false);
+                        StartClose(Protocol.CloseCode.MessageTooBig, CloseReasons.MessageTooBig, discardQueued: false);
                         await CloseWithoutHandshakeAsync().ConfigureAwait(false);
                         return;
                     }

@@ -20,8 +20,8 @@ namespace Switchboard.Server.Connections;
 /// </summary>
 internal sealed class WebSocketGateway
 {
-    /// <summary>The v1 subprotocol.</summary>
-    public const string Subprotocol = "switchboard.v1.json";
+    /// <summary>The v1 subprotocol (from the spec).</summary>
+    public const string Subprotocol = WireProtocol.Subprotocol;
 
     private static readonly IReadOnlyList<Capability> Capabilities =
         [Capability.Chat, Capability.RoomsHistory, Capability.ServiceDesk, Capability.BackendApi, Capability.Presence];
@@ -343,20 +343,4 @@ internal sealed class WebSocketGateway
 
         return false;
     }
-}
-
-/// <summary>The CLOSE reasons of the spec (sections 4, 17-19).</summary>
-internal static class CloseReasons
-{
-    public const string TokenMissing = "token missing";
-    public const string TokenInvalid = "token invalid";
-    public const string TokenExpired = "token expired";
-    public const string NamespaceForbidden = "namespace forbidden";
-    public const string RateLimited = "rate limited";
-    public const string SlowConsumer = "slow consumer";
-    public const string ShuttingDown = "shutting down";
-    public const string InternalError = "internal error";
-    public const string TooManyConnections = "too many connections";
-    public const string Binary = "binary frames are not supported";
-    public const string TooBig = "message too big";
 }

@@ -95,7 +95,11 @@ public static class SwitchboardServiceCollectionExtensions
             .AddCheck<SqliteHealthCheck>("sqlite", HealthStatus.Unhealthy, ["ready"])
             .AddCheck<ShutdownHealthCheck>(ShutdownHealthCheck.Name, HealthStatus.Unhealthy, ["ready"]);
         services.AddProblemDetails();
-        services.AddSingleton<AdminAuthFilter>();
+        // The /api/v1 group: ASP.NET Core authentication (our scheme, never the host's default) + an authorization policy.
+        services.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AdminBearerHandler>(AdminApiAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder().AddPolicy(AdminApiAuthentication.PolicyName, AdminApiAuthentication.Policy);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, AdminApiRequirementHandler>());
+        services.AddSingleton<ApiExceptionFilter>();
 
         services.AddHostedService<StartupInitializer>();
         services.AddHostedService<ShutdownCoordinator>();

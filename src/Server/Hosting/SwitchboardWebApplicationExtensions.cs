@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -47,7 +48,8 @@ public static class SwitchboardWebApplicationExtensions
         StatsEndpoint.Map(app);
 
         var api = app.MapGroup("/api/v1");
-        api.AddEndpointFilter<AdminAuthFilter>();
+        api.RequireAuthorization(AdminApiAuthentication.PolicyName); // 401/403 problem+json from AdminBearerHandler
+        api.AddEndpointFilter<ApiExceptionFilter>();
         BackendApi.Map(api);
         foreach (var module in app.Services.GetServices<ISwitchboardEndpointMapper>())
         {

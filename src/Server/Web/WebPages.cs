@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;

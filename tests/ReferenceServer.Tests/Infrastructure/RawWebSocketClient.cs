@@ -31,7 +31,7 @@ internal sealed class RawWebSocketClient : IAsyncDisposable
     public string ResponseHeaders { get; }
 
     /// <summary>Sends an HTTP/1.1 upgrade for <paramref name="pathAndQuery"/> and reads the response head.</summary>
-    public static async Task<RawWebSocketClient> ConnectAsync(Uri baseUri, string pathAndQuery, string version = "13", string? subprotocol = "switchboard.v1.json")
+    public static async Task<RawWebSocketClient> ConnectAsync(Uri baseUri, string pathAndQuery, string version = "13", string? subprotocol = Switchboard.Protocol.WireProtocol.Subprotocol)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync(baseUri.Host, baseUri.Port);

@@ -50,32 +50,7 @@ public sealed partial class AcceptTransferCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_transfer_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTransferIdValue(ref reader, out var v, ref e))
-                    {
-                        p_transfer_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("transfer_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTransferIdValue, ref p_transfer_id, ref seen, 1UL << 0, false, 0, "transfer_id", ref failedAt, ref error);
             }
             else
             {

@@ -50,32 +50,7 @@ public sealed partial class CloseConversationCommand : IClientCommand, IWirePayl
         {
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 1UL << 0, false, 0, "conversation_id", ref failedAt, ref error);
             }
             else
             {

@@ -78,115 +78,19 @@ public sealed partial class CreateWorkOrderCommand : IClientCommand, IWirePayloa
         {
             if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_title = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTitleValue(ref reader, out var v, ref e))
-                    {
-                        p_title = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("title");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTitleValue, ref p_title, ref seen, 1UL << 0, false, 0, "title", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_body = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadBodyValue(ref reader, out var v, ref e))
-                    {
-                        p_body = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("body");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadBodyValue, ref p_body, ref seen, 1UL << 1, false, 1, "body", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_assignee = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAssigneeValue(ref reader, out var v, ref e))
-                    {
-                        p_assignee = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("assignee");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAssigneeValue, ref p_assignee, ref seen, 0, false, 2, "assignee", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 0, false, 3, "conversation_id", ref failedAt, ref error);
             }
             else
             {

@@ -55,6 +55,7 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out GetOnlineListCommand? value, ref ReadError error)
     {
         value = null;
+        ulong seen = 0;
         var failedAt = int.MaxValue; // schema index of the reported property error
         bool? p_subscribe = default;
         bool? p_full_list = default;
@@ -62,57 +63,11 @@ public sealed partial class GetOnlineListCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_subscribe.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_subscribe = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadSubscribeValue(ref reader, out var v, ref e))
-                    {
-                        p_subscribe = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("subscribe");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadSubscribeValue, ref p_subscribe, ref seen, 0, false, 0, "subscribe", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_full_list.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_full_list = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadFullListValue(ref reader, out var v, ref e))
-                    {
-                        p_full_list = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("full_list");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadFullListValue, ref p_full_list, ref seen, 0, false, 1, "full_list", ref failedAt, ref error);
             }
             else
             {

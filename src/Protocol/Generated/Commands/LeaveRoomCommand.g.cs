@@ -50,32 +50,7 @@ public sealed partial class LeaveRoomCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomValue(ref reader, out var v, ref e))
-                    {
-                        p_room = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("room");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomValue, ref p_room, ref seen, 1UL << 0, false, 0, "room", ref failedAt, ref error);
             }
             else
             {

@@ -46,36 +46,14 @@ public sealed partial class OpenConversationCommand : IClientCommand, IWirePaylo
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out OpenConversationCommand? value, ref ReadError error)
     {
         value = null;
+        ulong seen = 0;
         var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_conversation_id = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 0, false, 0, "conversation_id", ref failedAt, ref error);
             }
             else
             {

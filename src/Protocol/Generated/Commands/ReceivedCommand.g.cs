@@ -50,32 +50,7 @@ public sealed partial class ReceivedCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_seq = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadSeqValue(ref reader, out var v, ref e))
-                    {
-                        p_seq = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("seq");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadSeqValue, ref p_seq, ref seen, 1UL << 0, false, 0, "seq", ref failedAt, ref error);
             }
             else
             {

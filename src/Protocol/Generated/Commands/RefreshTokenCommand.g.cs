@@ -50,32 +50,7 @@ public sealed partial class RefreshTokenCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_token.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_token = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTokenValue(ref reader, out var v, ref e))
-                    {
-                        p_token = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("token");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTokenValue, ref p_token, ref seen, 1UL << 0, false, 0, "token", ref failedAt, ref error);
             }
             else
             {

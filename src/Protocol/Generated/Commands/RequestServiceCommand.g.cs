@@ -55,6 +55,7 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
     internal static bool TryReadJson(ref Utf8JsonReader reader, [NotNullWhen(true)] out RequestServiceCommand? value, ref ReadError error)
     {
         value = null;
+        ulong seen = 0;
         var failedAt = int.MaxValue; // schema index of the reported property error
         string? p_topic = default;
         string? p_data = default;
@@ -62,57 +63,11 @@ public sealed partial class RequestServiceCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_topic = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTopicValue(ref reader, out var v, ref e))
-                    {
-                        p_topic = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("topic");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTopicValue, ref p_topic, ref seen, 0, false, 0, "topic", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_data = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDataValue(ref reader, out var v, ref e))
-                    {
-                        p_data = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("data");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDataValue, ref p_data, ref seen, 0, false, 1, "data", ref failedAt, ref error);
             }
             else
             {

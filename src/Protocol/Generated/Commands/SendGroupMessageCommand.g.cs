@@ -60,59 +60,11 @@ public sealed partial class SendGroupMessageCommand : IClientCommand, IWirePaylo
         {
             if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_data = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDataValue(ref reader, out var v, ref e))
-                    {
-                        p_data = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("data");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDataValue, ref p_data, ref seen, 1UL << 0, false, 0, "data", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_include_self.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_include_self = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadIncludeSelfValue(ref reader, out var v, ref e))
-                    {
-                        p_include_self = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("include_self");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadIncludeSelfValue, ref p_include_self, ref seen, 0, false, 1, "include_self", ref failedAt, ref error);
             }
             else
             {

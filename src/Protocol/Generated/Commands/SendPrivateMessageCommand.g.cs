@@ -67,88 +67,15 @@ public sealed partial class SendPrivateMessageCommand : IClientCommand, IWirePay
         {
             if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_to = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadToValue(ref reader, out var v, ref e))
-                    {
-                        p_to = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("to");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadToValue, ref p_to, ref seen, 1UL << 0, false, 0, "to", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_data = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDataValue(ref reader, out var v, ref e))
-                    {
-                        p_data = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("data");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDataValue, ref p_data, ref seen, 1UL << 1, false, 1, "data", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_namespace = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
-                    {
-                        p_namespace = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("namespace");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadNamespaceValue, ref p_namespace, ref seen, 0, false, 2, "namespace", ref failedAt, ref error);
             }
             else
             {

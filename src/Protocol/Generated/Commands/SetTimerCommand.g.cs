@@ -60,59 +60,11 @@ public sealed partial class SetTimerCommand : IClientCommand, IWirePayload
         {
             if (reader.ValueTextEquals(s_delay_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_delay_ms = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDelayMsValue(ref reader, out var v, ref e))
-                    {
-                        p_delay_ms = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("delay_ms");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDelayMsValue, ref p_delay_ms, ref seen, 1UL << 0, false, 0, "delay_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_label = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadLabelValue(ref reader, out var v, ref e))
-                    {
-                        p_label = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("label");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadLabelValue, ref p_label, ref seen, 0, false, 1, "label", ref failedAt, ref error);
             }
             else
             {

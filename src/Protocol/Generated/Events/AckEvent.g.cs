@@ -60,59 +60,11 @@ public sealed partial class AckEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_command.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_command = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCommandValue(ref reader, out var v, ref e))
-                    {
-                        p_command = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("command");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCommandValue, ref p_command, ref seen, 1UL << 0, false, 0, "command", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_expires_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_expires_at = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadExpiresAtValue(ref reader, out var v, ref e))
-                    {
-                        p_expires_at = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("expires_at");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadExpiresAtValue, ref p_expires_at, ref seen, 0, false, 1, "expires_at", ref failedAt, ref error);
             }
             else
             {

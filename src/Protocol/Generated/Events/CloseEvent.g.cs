@@ -64,90 +64,15 @@ public sealed partial class CloseEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_code = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCodeValue(ref reader, out var v, ref e))
-                    {
-                        p_code = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("code");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCodeValue, ref p_code, ref seen, 1UL << 0, false, 0, "code", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_reason = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadReasonValue(ref reader, out var v, ref e))
-                    {
-                        p_reason = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("reason");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadReasonValue, ref p_reason, ref seen, 1UL << 1, false, 1, "reason", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_retryable.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_retryable = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRetryableValue(ref reader, out var v, ref e))
-                    {
-                        p_retryable = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("retryable");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRetryableValue, ref p_retryable, ref seen, 1UL << 2, false, 2, "retryable", ref failedAt, ref error);
             }
             else
             {

@@ -194,546 +194,79 @@ public sealed partial class ConnectEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_client_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_client_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadClientIdValue(ref reader, out var v, ref e))
-                    {
-                        p_client_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("client_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadClientIdValue, ref p_client_id, ref seen, 1UL << 0, false, 0, "client_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_user = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadUserValue(ref reader, out var v, ref e))
-                    {
-                        p_user = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("user");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadUserValue, ref p_user, ref seen, 1UL << 1, false, 1, "user", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_namespace = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
-                    {
-                        p_namespace = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("namespace");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadNamespaceValue, ref p_namespace, ref seen, 1UL << 2, false, 2, "namespace", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_protocol.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_protocol = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadProtocolValue(ref reader, out var v, ref e))
-                    {
-                        p_protocol = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("protocol");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadProtocolValue, ref p_protocol, ref seen, 1UL << 3, false, 3, "protocol", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_server.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_server = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadServerValue(ref reader, out var v, ref e))
-                    {
-                        p_server = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("server");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadServerValue, ref p_server, ref seen, 1UL << 4, false, 4, "server", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_epoch.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_epoch = default;
-                    seen &= ~(1UL << 5);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadEpochValue(ref reader, out var v, ref e))
-                    {
-                        p_epoch = v;
-                        seen |= 1UL << 5;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("epoch");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadEpochValue, ref p_epoch, ref seen, 1UL << 5, false, 5, "epoch", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_seq = default;
-                    seen &= ~(1UL << 6);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadSeqValue(ref reader, out var v, ref e))
-                    {
-                        p_seq = v;
-                        seen |= 1UL << 6;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (6 < failedAt)
-                        {
-                            failedAt = 6;
-                            error = e;
-                            error.In("seq");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadSeqValue, ref p_seq, ref seen, 1UL << 6, false, 6, "seq", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_recovered = default;
-                    seen &= ~(1UL << 7);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRecoveredValue(ref reader, out var v, ref e))
-                    {
-                        p_recovered = v;
-                        seen |= 1UL << 7;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (7 < failedAt)
-                        {
-                            failedAt = 7;
-                            error = e;
-                            error.In("recovered");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRecoveredValue, ref p_recovered, ref seen, 1UL << 7, false, 7, "recovered", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_missed = default;
-                    seen &= ~(1UL << 8);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMissedValue(ref reader, out var v, ref e))
-                    {
-                        p_missed = v;
-                        seen |= 1UL << 8;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (8 < failedAt)
-                        {
-                            failedAt = 8;
-                            error = e;
-                            error.In("missed");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMissedValue, ref p_missed, ref seen, 1UL << 8, false, 8, "missed", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_ping_interval_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_ping_interval_ms = default;
-                    seen &= ~(1UL << 9);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadPingIntervalMsValue(ref reader, out var v, ref e))
-                    {
-                        p_ping_interval_ms = v;
-                        seen |= 1UL << 9;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (9 < failedAt)
-                        {
-                            failedAt = 9;
-                            error = e;
-                            error.In("ping_interval_ms");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadPingIntervalMsValue, ref p_ping_interval_ms, ref seen, 1UL << 9, false, 9, "ping_interval_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_idle_timeout_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_idle_timeout_ms = default;
-                    seen &= ~(1UL << 10);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadIdleTimeoutMsValue(ref reader, out var v, ref e))
-                    {
-                        p_idle_timeout_ms = v;
-                        seen |= 1UL << 10;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (10 < failedAt)
-                        {
-                            failedAt = 10;
-                            error = e;
-                            error.In("idle_timeout_ms");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadIdleTimeoutMsValue, ref p_idle_timeout_ms, ref seen, 1UL << 10, false, 10, "idle_timeout_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_max_message_bytes.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_max_message_bytes = default;
-                    seen &= ~(1UL << 11);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMaxMessageBytesValue(ref reader, out var v, ref e))
-                    {
-                        p_max_message_bytes = v;
-                        seen |= 1UL << 11;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (11 < failedAt)
-                        {
-                            failedAt = 11;
-                            error = e;
-                            error.In("max_message_bytes");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMaxMessageBytesValue, ref p_max_message_bytes, ref seen, 1UL << 11, false, 11, "max_message_bytes", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_rate_limit_per_second.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_rate_limit_per_second = default;
-                    seen &= ~(1UL << 12);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRateLimitPerSecondValue(ref reader, out var v, ref e))
-                    {
-                        p_rate_limit_per_second = v;
-                        seen |= 1UL << 12;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (12 < failedAt)
-                        {
-                            failedAt = 12;
-                            error = e;
-                            error.In("rate_limit_per_second");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRateLimitPerSecondValue, ref p_rate_limit_per_second, ref seen, 1UL << 12, false, 12, "rate_limit_per_second", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_rate_limit_burst.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_rate_limit_burst = default;
-                    seen &= ~(1UL << 13);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRateLimitBurstValue(ref reader, out var v, ref e))
-                    {
-                        p_rate_limit_burst = v;
-                        seen |= 1UL << 13;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (13 < failedAt)
-                        {
-                            failedAt = 13;
-                            error = e;
-                            error.In("rate_limit_burst");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRateLimitBurstValue, ref p_rate_limit_burst, ref seen, 1UL << 13, false, 13, "rate_limit_burst", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_capabilities.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_capabilities = default;
-                    seen &= ~(1UL << 14);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCapabilitiesValue(ref reader, out var v, ref e))
-                    {
-                        p_capabilities = v;
-                        seen |= 1UL << 14;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (14 < failedAt)
-                        {
-                            failedAt = 14;
-                            error = e;
-                            error.In("capabilities");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCapabilitiesValue, ref p_capabilities, ref seen, 1UL << 14, false, 14, "capabilities", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_transfer_timeout_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_transfer_timeout_ms = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTransferTimeoutMsValue(ref reader, out var v, ref e))
-                    {
-                        p_transfer_timeout_ms = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (15 < failedAt)
-                        {
-                            failedAt = 15;
-                            error = e;
-                            error.In("transfer_timeout_ms");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadTransferTimeoutMsValue, ref p_transfer_timeout_ms, ref seen, 0, false, 15, "transfer_timeout_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_idle_warning_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_idle_warning_ms = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdleWarningMsValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_idle_warning_ms = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (16 < failedAt)
-                        {
-                            failedAt = 16;
-                            error = e;
-                            error.In("conversation_idle_warning_ms");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadConversationIdleWarningMsValue, ref p_conversation_idle_warning_ms, ref seen, 0, false, 16, "conversation_idle_warning_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_idle_close_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_idle_close_ms = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdleCloseMsValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_idle_close_ms = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (17 < failedAt)
-                        {
-                            failedAt = 17;
-                            error = e;
-                            error.In("conversation_idle_close_ms");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadConversationIdleCloseMsValue, ref p_conversation_idle_close_ms, ref seen, 0, false, 17, "conversation_idle_close_ms", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_visitor_grace_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_visitor_grace_ms = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadVisitorGraceMsValue(ref reader, out var v, ref e))
-                    {
-                        p_visitor_grace_ms = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (18 < failedAt)
-                        {
-                            failedAt = 18;
-                            error = e;
-                            error.In("visitor_grace_ms");
-                        }
-                    }
-                }
+                WireRead.NullableProperty(ref reader, TryReadVisitorGraceMsValue, ref p_visitor_grace_ms, ref seen, 0, false, 18, "visitor_grace_ms", ref failedAt, ref error);
             }
             else
             {

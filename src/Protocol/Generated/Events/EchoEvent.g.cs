@@ -50,32 +50,7 @@ public sealed partial class EchoEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_data = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDataValue(ref reader, out var v, ref e))
-                    {
-                        p_data = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("data");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDataValue, ref p_data, ref seen, 1UL << 0, false, 0, "data", ref failedAt, ref error);
             }
             else
             {

@@ -84,144 +84,23 @@ public sealed partial class ErrorEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_code = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCodeValue(ref reader, out var v, ref e))
-                    {
-                        p_code = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("code");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCodeValue, ref p_code, ref seen, 1UL << 0, false, 0, "code", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_error = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadErrorValue(ref reader, out var v, ref e))
-                    {
-                        p_error = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("error");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadErrorValue, ref p_error, ref seen, 1UL << 1, false, 1, "error", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_message.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_message = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMessageValue(ref reader, out var v, ref e))
-                    {
-                        p_message = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("message");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMessageValue, ref p_message, ref seen, 1UL << 2, false, 2, "message", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_path = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadPathValue(ref reader, out var v, ref e))
-                    {
-                        p_path = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("path");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadPathValue, ref p_path, ref seen, 0, false, 3, "path", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_command.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_command = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCommandValue(ref reader, out var v, ref e))
-                    {
-                        p_command = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("command");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCommandValue, ref p_command, ref seen, 0, false, 4, "command", ref failedAt, ref error);
             }
             else
             {

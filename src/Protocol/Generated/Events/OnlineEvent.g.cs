@@ -79,148 +79,23 @@ public sealed partial class OnlineEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_user = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadUserValue(ref reader, out var v, ref e))
-                    {
-                        p_user = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("user");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadUserValue, ref p_user, ref seen, 1UL << 0, false, 0, "user", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_namespace = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
-                    {
-                        p_namespace = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("namespace");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadNamespaceValue, ref p_namespace, ref seen, 1UL << 1, false, 1, "namespace", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_online.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_online = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadOnlineValue(ref reader, out var v, ref e))
-                    {
-                        p_online = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("online");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadOnlineValue, ref p_online, ref seen, 1UL << 2, false, 2, "online", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_connections = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConnectionsValue(ref reader, out var v, ref e))
-                    {
-                        p_connections = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("connections");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConnectionsValue, ref p_connections, ref seen, 1UL << 3, false, 3, "connections", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 4, false, 4, "at", ref failedAt, ref error);
             }
             else
             {

@@ -62,61 +62,11 @@ public sealed partial class OnlineListEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_namespace.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_namespace = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNamespaceValue(ref reader, out var v, ref e))
-                    {
-                        p_namespace = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("namespace");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadNamespaceValue, ref p_namespace, ref seen, 1UL << 0, false, 0, "namespace", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_users.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_users = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadUsersValue(ref reader, out var v, ref e))
-                    {
-                        p_users = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("users");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadUsersValue, ref p_users, ref seen, 1UL << 1, false, 1, "users", ref failedAt, ref error);
             }
             else
             {

@@ -82,88 +82,15 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_message_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
-                    {
-                        p_message_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("message_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMessageIdValue, ref p_message_id, ref seen, 1UL << 0, false, 0, "message_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_topic = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTopicValue(ref reader, out var v, ref e))
-                    {
-                        p_topic = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("topic");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTopicValue, ref p_topic, ref seen, 1UL << 1, false, 1, "topic", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomValue(ref reader, out var v, ref e))
-                    {
-                        p_room = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("room");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomValue, ref p_room, ref seen, 0, false, 2, "room", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
@@ -173,32 +100,7 @@ public sealed partial class PushEvent : IServerEvent, IWirePayload
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 3, false, 4, "at", ref failedAt, ref error);
             }
             else
             {

@@ -100,202 +100,31 @@ public sealed partial class QiangdanEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 1UL << 0, false, 0, "conversation_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_visitor = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadVisitorValue(ref reader, out var v, ref e))
-                    {
-                        p_visitor = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("visitor");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadVisitorValue, ref p_visitor, ref seen, 1UL << 1, false, 1, "visitor", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_topic = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTopicValue(ref reader, out var v, ref e))
-                    {
-                        p_topic = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("topic");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTopicValue, ref p_topic, ref seen, 0, false, 2, "topic", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_state = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStateValue(ref reader, out var v, ref e))
-                    {
-                        p_state = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("state");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStateValue, ref p_state, ref seen, 1UL << 2, false, 3, "state", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_agent.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_agent = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAgentValue(ref reader, out var v, ref e))
-                    {
-                        p_agent = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("agent");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAgentValue, ref p_agent, ref seen, 0, false, 4, "agent", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_queued_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_queued_at = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadQueuedAtValue(ref reader, out var v, ref e))
-                    {
-                        p_queued_at = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("queued_at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadQueuedAtValue, ref p_queued_at, ref seen, 1UL << 3, false, 5, "queued_at", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (6 < failedAt)
-                        {
-                            failedAt = 6;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 4, false, 6, "at", ref failedAt, ref error);
             }
             else
             {

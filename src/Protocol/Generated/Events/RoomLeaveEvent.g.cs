@@ -72,119 +72,19 @@ public sealed partial class RoomLeaveEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomValue(ref reader, out var v, ref e))
-                    {
-                        p_room = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("room");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomValue, ref p_room, ref seen, 1UL << 0, false, 0, "room", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_user = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadUserValue(ref reader, out var v, ref e))
-                    {
-                        p_user = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("user");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadUserValue, ref p_user, ref seen, 1UL << 1, false, 1, "user", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_reason.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_reason = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadReasonValue(ref reader, out var v, ref e))
-                    {
-                        p_reason = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("reason");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadReasonValue, ref p_reason, ref seen, 1UL << 2, false, 2, "reason", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 3, false, 3, "at", ref failedAt, ref error);
             }
             else
             {

@@ -86,177 +86,27 @@ public sealed partial class RoomMessageEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_message_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
-                    {
-                        p_message_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("message_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMessageIdValue, ref p_message_id, ref seen, 1UL << 0, false, 0, "message_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomValue(ref reader, out var v, ref e))
-                    {
-                        p_room = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("room");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomValue, ref p_room, ref seen, 1UL << 1, false, 1, "room", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_room_seq.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room_seq = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomSeqValue(ref reader, out var v, ref e))
-                    {
-                        p_room_seq = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("room_seq");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomSeqValue, ref p_room_seq, ref seen, 1UL << 2, false, 2, "room_seq", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_user.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_user = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadUserValue(ref reader, out var v, ref e))
-                    {
-                        p_user = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("user");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadUserValue, ref p_user, ref seen, 1UL << 3, false, 3, "user", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_data = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDataValue(ref reader, out var v, ref e))
-                    {
-                        p_data = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("data");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDataValue, ref p_data, ref seen, 1UL << 4, false, 4, "data", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 5);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 5;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 5, false, 5, "at", ref failedAt, ref error);
             }
             else
             {

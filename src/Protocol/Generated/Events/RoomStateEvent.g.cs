@@ -83,148 +83,23 @@ public sealed partial class RoomStateEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_room.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_room = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoomValue(ref reader, out var v, ref e))
-                    {
-                        p_room = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("room");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoomValue, ref p_room, ref seen, 1UL << 0, false, 0, "room", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_members.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_members = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMembersValue(ref reader, out var v, ref e))
-                    {
-                        p_members = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("members");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMembersValue, ref p_members, ref seen, 1UL << 1, false, 1, "members", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_seq.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_seq = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadSeqValue(ref reader, out var v, ref e))
-                    {
-                        p_seq = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("seq");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadSeqValue, ref p_seq, ref seen, 1UL << 2, false, 2, "seq", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_recovered.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_recovered = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRecoveredValue(ref reader, out var v, ref e))
-                    {
-                        p_recovered = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("recovered");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRecoveredValue, ref p_recovered, ref seen, 1UL << 3, false, 3, "recovered", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_missed.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_missed = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMissedValue(ref reader, out var v, ref e))
-                    {
-                        p_missed = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("missed");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMissedValue, ref p_missed, ref seen, 1UL << 4, false, 4, "missed", ref failedAt, ref error);
             }
             else
             {

@@ -90,175 +90,27 @@ public sealed partial class RtransferEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_transfer_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTransferIdValue(ref reader, out var v, ref e))
-                    {
-                        p_transfer_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("transfer_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTransferIdValue, ref p_transfer_id, ref seen, 1UL << 0, false, 0, "transfer_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 1UL << 1, false, 1, "conversation_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_from.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_from = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadFromValue(ref reader, out var v, ref e))
-                    {
-                        p_from = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("from");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadFromValue, ref p_from, ref seen, 1UL << 2, false, 2, "from", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_visitor.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_visitor = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadVisitorValue(ref reader, out var v, ref e))
-                    {
-                        p_visitor = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("visitor");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadVisitorValue, ref p_visitor, ref seen, 1UL << 3, false, 3, "visitor", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_note.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_note = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNoteValue(ref reader, out var v, ref e))
-                    {
-                        p_note = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("note");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadNoteValue, ref p_note, ref seen, 0, false, 4, "note", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_expires_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_expires_at = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadExpiresAtValue(ref reader, out var v, ref e))
-                    {
-                        p_expires_at = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("expires_at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadExpiresAtValue, ref p_expires_at, ref seen, 1UL << 4, false, 5, "expires_at", ref failedAt, ref error);
             }
             else
             {

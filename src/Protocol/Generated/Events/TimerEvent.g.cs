@@ -98,202 +98,31 @@ public sealed partial class TimerEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_timer_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_timer_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTimerIdValue(ref reader, out var v, ref e))
-                    {
-                        p_timer_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("timer_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTimerIdValue, ref p_timer_id, ref seen, 1UL << 0, false, 0, "timer_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_kind.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_kind = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadKindValue(ref reader, out var v, ref e))
-                    {
-                        p_kind = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("kind");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadKindValue, ref p_kind, ref seen, 1UL << 1, false, 1, "kind", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_state = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStateValue(ref reader, out var v, ref e))
-                    {
-                        p_state = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("state");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStateValue, ref p_state, ref seen, 1UL << 2, false, 2, "state", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_label.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_label = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadLabelValue(ref reader, out var v, ref e))
-                    {
-                        p_label = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("label");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadLabelValue, ref p_label, ref seen, 0, false, 3, "label", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 0, false, 4, "conversation_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_fires_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_fires_at = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadFiresAtValue(ref reader, out var v, ref e))
-                    {
-                        p_fires_at = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("fires_at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadFiresAtValue, ref p_fires_at, ref seen, 1UL << 3, false, 5, "fires_at", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_remaining_ms.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_remaining_ms = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRemainingMsValue(ref reader, out var v, ref e))
-                    {
-                        p_remaining_ms = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (6 < failedAt)
-                        {
-                            failedAt = 6;
-                            error = e;
-                            error.In("remaining_ms");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRemainingMsValue, ref p_remaining_ms, ref seen, 1UL << 4, false, 6, "remaining_ms", ref failedAt, ref error);
             }
             else
             {

@@ -79,148 +79,23 @@ public sealed partial class TransferEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_transfer_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_transfer_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTransferIdValue(ref reader, out var v, ref e))
-                    {
-                        p_transfer_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("transfer_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTransferIdValue, ref p_transfer_id, ref seen, 1UL << 0, false, 0, "transfer_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 1UL << 1, false, 1, "conversation_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_to.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_to = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadToValue(ref reader, out var v, ref e))
-                    {
-                        p_to = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("to");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadToValue, ref p_to, ref seen, 1UL << 2, false, 2, "to", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_state.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_state = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStateValue(ref reader, out var v, ref e))
-                    {
-                        p_state = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("state");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStateValue, ref p_state, ref seen, 1UL << 3, false, 3, "state", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 4, false, 4, "at", ref failedAt, ref error);
             }
             else
             {

@@ -117,258 +117,39 @@ public sealed partial class WomsgEvent : IServerEvent, IWirePayload
         {
             if (reader.ValueTextEquals(s_work_order_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_work_order_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadWorkOrderIdValue(ref reader, out var v, ref e))
-                    {
-                        p_work_order_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("work_order_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadWorkOrderIdValue, ref p_work_order_id, ref seen, 1UL << 0, false, 0, "work_order_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_title = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTitleValue(ref reader, out var v, ref e))
-                    {
-                        p_title = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("title");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTitleValue, ref p_title, ref seen, 1UL << 1, false, 1, "title", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_body.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_body = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadBodyValue(ref reader, out var v, ref e))
-                    {
-                        p_body = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("body");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadBodyValue, ref p_body, ref seen, 1UL << 2, false, 2, "body", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_status = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStatusValue(ref reader, out var v, ref e))
-                    {
-                        p_status = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("status");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStatusValue, ref p_status, ref seen, 1UL << 3, false, 3, "status", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_assignee.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_assignee = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAssigneeValue(ref reader, out var v, ref e))
-                    {
-                        p_assignee = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("assignee");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAssigneeValue, ref p_assignee, ref seen, 0, false, 4, "assignee", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_created_by.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_created_by = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCreatedByValue(ref reader, out var v, ref e))
-                    {
-                        p_created_by = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("created_by");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCreatedByValue, ref p_created_by, ref seen, 1UL << 4, false, 5, "created_by", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_conversation_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversation_id = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationIdValue(ref reader, out var v, ref e))
-                    {
-                        p_conversation_id = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (6 < failedAt)
-                        {
-                            failedAt = 6;
-                            error = e;
-                            error.In("conversation_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationIdValue, ref p_conversation_id, ref seen, 0, false, 6, "conversation_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_comment = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCommentValue(ref reader, out var v, ref e))
-                    {
-                        p_comment = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (7 < failedAt)
-                        {
-                            failedAt = 7;
-                            error = e;
-                            error.In("comment");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCommentValue, ref p_comment, ref seen, 0, false, 7, "comment", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_at.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_at = default;
-                    seen &= ~(1UL << 5);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAtValue(ref reader, out var v, ref e))
-                    {
-                        p_at = v;
-                        seen |= 1UL << 5;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (8 < failedAt)
-                        {
-                            failedAt = 8;
-                            error = e;
-                            error.In("at");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAtValue, ref p_at, ref seen, 1UL << 5, false, 8, "at", ref failedAt, ref error);
             }
             else
             {

@@ -44,61 +44,11 @@ public sealed partial class AgentDayAccess
         {
             if (reader.ValueTextEquals(s_agent.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_agent = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAgentValue(ref reader, out var v, ref e))
-                    {
-                        p_agent = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("agent");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAgentValue, ref p_agent, ref seen, 1UL << 0, false, 0, "agent", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_count.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_count = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCountValue(ref reader, out var v, ref e))
-                    {
-                        p_count = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("count");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCountValue, ref p_count, ref seen, 1UL << 1, false, 1, "count", ref failedAt, ref error);
             }
             else
             {

@@ -41,32 +41,7 @@ public sealed partial class ConversationList
         {
             if (reader.ValueTextEquals(s_conversations.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_conversations = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConversationsValue(ref reader, out var v, ref e))
-                    {
-                        p_conversations = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("conversations");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConversationsValue, ref p_conversations, ref seen, 1UL << 0, false, 0, "conversations", ref failedAt, ref error);
             }
             else
             {

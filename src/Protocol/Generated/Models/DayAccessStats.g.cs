@@ -56,90 +56,15 @@ public sealed partial class DayAccessStats
         {
             if (reader.ValueTextEquals(s_date.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_date = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDateValue(ref reader, out var v, ref e))
-                    {
-                        p_date = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("date");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDateValue, ref p_date, ref seen, 1UL << 0, false, 0, "date", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_total.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_total = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTotalValue(ref reader, out var v, ref e))
-                    {
-                        p_total = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("total");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTotalValue, ref p_total, ref seen, 1UL << 1, false, 1, "total", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_agents.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_agents = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadAgentsValue(ref reader, out var v, ref e))
-                    {
-                        p_agents = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("agents");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadAgentsValue, ref p_agents, ref seen, 1UL << 2, false, 2, "agents", ref failedAt, ref error);
             }
             else
             {

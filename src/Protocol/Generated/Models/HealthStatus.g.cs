@@ -36,32 +36,7 @@ public sealed partial class HealthStatus
         {
             if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_status = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStatusValue(ref reader, out var v, ref e))
-                    {
-                        p_status = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("status");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStatusValue, ref p_status, ref seen, 1UL << 0, false, 0, "status", ref failedAt, ref error);
             }
             else
             {

@@ -58,119 +58,19 @@ public sealed partial class OnlineUser
         {
             if (reader.ValueTextEquals(s_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadIdValue(ref reader, out var v, ref e))
-                    {
-                        p_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadIdValue, ref p_id, ref seen, 1UL << 0, false, 0, "id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_name.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_name = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadNameValue(ref reader, out var v, ref e))
-                    {
-                        p_name = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("name");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadNameValue, ref p_name, ref seen, 1UL << 1, false, 1, "name", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_role.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_role = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadRoleValue(ref reader, out var v, ref e))
-                    {
-                        p_role = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("role");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadRoleValue, ref p_role, ref seen, 1UL << 2, false, 2, "role", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_connections.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_connections = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadConnectionsValue(ref reader, out var v, ref e))
-                    {
-                        p_connections = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("connections");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadConnectionsValue, ref p_connections, ref seen, 1UL << 3, false, 3, "connections", ref failedAt, ref error);
             }
             else
             {

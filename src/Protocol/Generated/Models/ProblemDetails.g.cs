@@ -84,202 +84,31 @@ public sealed partial class ProblemDetails
         {
             if (reader.ValueTextEquals(s_type.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_type = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTypeValue(ref reader, out var v, ref e))
-                    {
-                        p_type = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("type");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTypeValue, ref p_type, ref seen, 1UL << 0, false, 0, "type", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_title.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_title = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTitleValue(ref reader, out var v, ref e))
-                    {
-                        p_title = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("title");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTitleValue, ref p_title, ref seen, 1UL << 1, false, 1, "title", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_status = default;
-                    seen &= ~(1UL << 2);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStatusValue(ref reader, out var v, ref e))
-                    {
-                        p_status = v;
-                        seen |= 1UL << 2;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (2 < failedAt)
-                        {
-                            failedAt = 2;
-                            error = e;
-                            error.In("status");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStatusValue, ref p_status, ref seen, 1UL << 2, false, 2, "status", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_detail.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_detail = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDetailValue(ref reader, out var v, ref e))
-                    {
-                        p_detail = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (3 < failedAt)
-                        {
-                            failedAt = 3;
-                            error = e;
-                            error.In("detail");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDetailValue, ref p_detail, ref seen, 0, false, 3, "detail", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_code.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_code = default;
-                    seen &= ~(1UL << 3);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCodeValue(ref reader, out var v, ref e))
-                    {
-                        p_code = v;
-                        seen |= 1UL << 3;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (4 < failedAt)
-                        {
-                            failedAt = 4;
-                            error = e;
-                            error.In("code");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCodeValue, ref p_code, ref seen, 1UL << 3, false, 4, "code", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_error.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_error = default;
-                    seen &= ~(1UL << 4);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadErrorValue(ref reader, out var v, ref e))
-                    {
-                        p_error = v;
-                        seen |= 1UL << 4;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (5 < failedAt)
-                        {
-                            failedAt = 5;
-                            error = e;
-                            error.In("error");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadErrorValue, ref p_error, ref seen, 1UL << 4, false, 5, "error", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_path.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_path = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadPathValue(ref reader, out var v, ref e))
-                    {
-                        p_path = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (6 < failedAt)
-                        {
-                            failedAt = 6;
-                            error = e;
-                            error.In("path");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadPathValue, ref p_path, ref seen, 0, false, 6, "path", ref failedAt, ref error);
             }
             else
             {

@@ -44,32 +44,7 @@ public sealed partial class PushRequest
         {
             if (reader.ValueTextEquals(s_topic.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_topic = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadTopicValue(ref reader, out var v, ref e))
-                    {
-                        p_topic = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("topic");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadTopicValue, ref p_topic, ref seen, 1UL << 0, false, 0, "topic", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_data.EncodedUtf8Bytes))
             {

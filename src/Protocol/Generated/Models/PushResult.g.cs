@@ -43,61 +43,11 @@ public sealed partial class PushResult
         {
             if (reader.ValueTextEquals(s_message_id.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_message_id = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadMessageIdValue(ref reader, out var v, ref e))
-                    {
-                        p_message_id = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("message_id");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadMessageIdValue, ref p_message_id, ref seen, 1UL << 0, false, 0, "message_id", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_delivered.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_delivered = default;
-                    seen &= ~(1UL << 1);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadDeliveredValue(ref reader, out var v, ref e))
-                    {
-                        p_delivered = v;
-                        seen |= 1UL << 1;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("delivered");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadDeliveredValue, ref p_delivered, ref seen, 1UL << 1, false, 1, "delivered", ref failedAt, ref error);
             }
             else
             {

@@ -46,59 +46,11 @@ public sealed partial class UpdateWorkOrderRequest
         {
             if (reader.ValueTextEquals(s_status.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_status = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadStatusValue(ref reader, out var v, ref e))
-                    {
-                        p_status = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("status");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadStatusValue, ref p_status, ref seen, 1UL << 0, false, 0, "status", ref failedAt, ref error);
             }
             else if (reader.ValueTextEquals(s_comment.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_comment = default;
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadCommentValue(ref reader, out var v, ref e))
-                    {
-                        p_comment = v;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (1 < failedAt)
-                        {
-                            failedAt = 1;
-                            error = e;
-                            error.In("comment");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadCommentValue, ref p_comment, ref seen, 0, false, 1, "comment", ref failedAt, ref error);
             }
             else
             {

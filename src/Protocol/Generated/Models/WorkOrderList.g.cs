@@ -41,32 +41,7 @@ public sealed partial class WorkOrderList
         {
             if (reader.ValueTextEquals(s_work_orders.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    p_work_orders = default;
-                    seen &= ~(1UL << 0);
-                }
-                else
-                {
-                    var depth = reader.CurrentDepth;
-                    var e = default(ReadError);
-                    if (TryReadWorkOrdersValue(ref reader, out var v, ref e))
-                    {
-                        p_work_orders = v;
-                        seen |= 1UL << 0;
-                    }
-                    else
-                    {
-                        WireRead.SkipRest(ref reader, depth);
-                        if (0 < failedAt)
-                        {
-                            failedAt = 0;
-                            error = e;
-                            error.In("work_orders");
-                        }
-                    }
-                }
+                WireRead.Property(ref reader, TryReadWorkOrdersValue, ref p_work_orders, ref seen, 1UL << 0, false, 0, "work_orders", ref failedAt, ref error);
             }
             else
             {

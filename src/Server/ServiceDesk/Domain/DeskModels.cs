@@ -1,12 +1,12 @@
 namespace Switchboard.Server.ServiceDesk.Domain;
 
-/// <summary>Role names as they appear in tokens and on the wire (<c>UserRef.role</c>).</summary>
+/// <summary>Role names as they appear in tokens and on the wire (<c>UserRef.role</c>), from the spec.</summary>
 internal static class DeskRoles
 {
-    public const string User = "user";
-    public const string Visitor = "visitor";
-    public const string Agent = "agent";
-    public const string Admin = "admin";
+    public const string User = Switchboard.Protocol.Roles.User;
+    public const string Visitor = Switchboard.Protocol.Roles.Visitor;
+    public const string Agent = Switchboard.Protocol.Roles.Agent;
+    public const string Admin = Switchboard.Protocol.Roles.Admin;
 }
 
 /// <summary>A user as the desk knows it (maps to the wire <c>UserRef</c>).</summary>

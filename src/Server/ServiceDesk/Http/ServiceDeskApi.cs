@@ -178,9 +178,9 @@ internal static class ServiceDeskApi
     }
 
     private static DeskUser Caller(HttpContext http) =>
-        http.Items[AdminAuthFilter.UserItemKey] is UserIdentity user
+        http.Items[AdminApiAuthentication.UserItemKey] is UserIdentity user
             ? DeskWire.User(user)
-            : throw new InvalidOperationException("The admin filter did not run.");
+            : throw new InvalidOperationException("The admin API policy did not run.");
 
     private static SwitchboardApiException BadRequest(ErrorCode code, string message, string path) =>
         new(StatusCodes.Status400BadRequest, code, message, path);

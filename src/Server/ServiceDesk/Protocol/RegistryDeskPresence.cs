@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using Switchboard.Server.Messaging;
 using Switchboard.Server.ServiceDesk.Domain;
 
