@@ -159,6 +159,7 @@ public static class CloseCodes
     public const int SlowConsumer = 4499;
     public const int InternalError = 4500;
     public const int ShuttingDown = 4503;
+    public const int StoreUnavailable = 4504;
 
     /// <summary>Registry value of <c>retryable</c> per close code.</summary>
     public static readonly IReadOnlyDictionary<int, bool> Retryable = new Dictionary<int, bool>
@@ -176,6 +177,7 @@ public static class CloseCodes
         [4499] = true,
         [4500] = true,
         [4503] = true,
+        [4504] = true,
     };
 }
 
