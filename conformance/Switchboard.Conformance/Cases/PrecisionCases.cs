@@ -229,7 +229,7 @@ internal static class PrecisionCases
                 await GrabAsync(ctx, a1, conv);
                 var t = await a1.CallAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", ctx.User("agent2"))), Wire.Transfer);
                 var transfer = RequireString(ctx, t, "transfer_id");
-                await a2.ExpectAsync(Wire.RTransfer, f => f.Str("transfer_id") == transfer);
+                await a2.ExpectAsync(Wire.Rtransfer, f => f.Str("transfer_id") == transfer);
                 await a2.CallAsync(Wire.AcceptTransfer, Obj(("transfer_id", transfer)), Wire.Ack);
                 var pushed = await a2.ExpectAsync(Wire.DayAccess, f => f.Cid is null && f.Int("count") == 1, "DAY_ACCESS with agent2's count 1");
                 RequireString(ctx, pushed, "date");
@@ -249,7 +249,7 @@ internal static class PrecisionCases
                 await GrabAsync(ctx, a1, conv);
                 var t = await a1.CallAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", ctx.User("agent2"))), Wire.Transfer);
                 var transfer = RequireString(ctx, t, "transfer_id");
-                var r = await a2.ExpectAsync(Wire.RTransfer, f => f.Str("transfer_id") == transfer);
+                var r = await a2.ExpectAsync(Wire.Rtransfer, f => f.Str("transfer_id") == transfer);
                 var ok = DateTimeOffset.TryParse(t.Str("at"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
                     & DateTimeOffset.TryParse(r.Str("expires_at"), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var expires);
                 ctx.Require(ok && timeout is not null && (long)(expires - at).TotalMilliseconds == timeout,
@@ -266,13 +266,13 @@ internal static class PrecisionCases
                 var (v, conv) = await QueueAsync(ctx);
                 await GrabAsync(ctx, a1, conv);
                 var t1 = await a1.CallAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", ctx.User("agent2"))), Wire.Transfer);
-                await a2.ExpectAsync(Wire.RTransfer, f => f.Str("transfer_id") == t1.Str("transfer_id"));
+                await a2.ExpectAsync(Wire.Rtransfer, f => f.Str("transfer_id") == t1.Str("transfer_id"));
                 await a2.CallAsync(Wire.AcceptTransfer, Obj(("transfer_id", t1.Str("transfer_id"))), Wire.Ack);
                 await a2.ExpectAsync(Wire.Conversation, f => f.Str("conversation_id") == conv && f.Str("agent.id") == ctx.User("agent2"));
                 var t2 = await a2.CallAsync(Wire.RequestTransfer, Obj(("conversation_id", conv), ("to", ctx.User("agent3"))), Wire.Transfer);
                 ctx.RequireEqual("pending", t2.Str("state"), "second TRANSFER state", t2.Text);
                 var transfer2 = RequireString(ctx, t2, "transfer_id");
-                await a3.ExpectAsync(Wire.RTransfer, f => f.Str("transfer_id") == transfer2);
+                await a3.ExpectAsync(Wire.Rtransfer, f => f.Str("transfer_id") == transfer2);
                 await a3.CallAsync(Wire.AcceptTransfer, Obj(("transfer_id", transfer2)), Wire.Ack);
                 await v.ExpectAsync(Wire.Conversation, f => f.Str("conversation_id") == conv && f.Str("agent.id") == ctx.User("agent3"));
             });
@@ -283,9 +283,9 @@ internal static class PrecisionCases
             ["SB-WO-005", "SB-API-010"], async ctx =>
             {
                 var agent = await Agent(ctx);
-                var created = await agent.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Refund"), ("body", "order 42")), Wire.WoMsg);
+                var created = await agent.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Refund"), ("body", "order 42")), Wire.Womsg);
                 var id = RequireString(ctx, created, "work_order_id");
-                var updated = await agent.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "resolved"), ("comment", "refunded")), Wire.WoMsg);
+                var updated = await agent.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "resolved"), ("comment", "refunded")), Wire.Womsg);
                 ctx.RequireEqual("resolved", updated.Str("status"), "WOMSG status", updated.Text);
                 var r = await ctx.HttpAsync(HttpMethod.Get, "/api/v1/work-orders/" + Uri.EscapeDataString(id));
                 ctx.RequireEqual(System.Net.HttpStatusCode.OK, r.Status, "GET work order status", r.Text);
@@ -299,11 +299,11 @@ internal static class PrecisionCases
             {
                 var a1 = await Agent(ctx, "agent1");
                 var a2 = await Agent(ctx, "agent2");
-                var created = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Call back"), ("body", "tomorrow"), ("assignee", ctx.User("agent2"))), Wire.WoMsg);
+                var created = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Call back"), ("body", "tomorrow"), ("assignee", ctx.User("agent2"))), Wire.Womsg);
                 var id = RequireString(ctx, created, "work_order_id");
-                var updated = await a1.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "in_progress")), Wire.WoMsg);
+                var updated = await a1.CallAsync(Wire.UpdateWorkOrder, Obj(("work_order_id", id), ("status", "in_progress")), Wire.Womsg);
                 ctx.RequireEqual("in_progress", updated.Str("status"), "WOMSG status", updated.Text);
-                await a2.ExpectAsync(Wire.WoMsg, f => f.Str("work_order_id") == id && f.Str("status") == "in_progress");
+                await a2.ExpectAsync(Wire.Womsg, f => f.Str("work_order_id") == id && f.Str("status") == "in_progress");
             });
 
         yield return Define("wo.assignee-never-connected", Profiles.ServiceDesk, "An assignee that never connected is {id, name: id, role: agent}",
@@ -312,7 +312,7 @@ internal static class PrecisionCases
             {
                 var a1 = await Agent(ctx, "agent1");
                 var ghost = ctx.User("ghost");
-                var created = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Later"), ("body", "x"), ("assignee", ghost)), Wire.WoMsg);
+                var created = await a1.CallAsync(Wire.CreateWorkOrder, Obj(("title", "Later"), ("body", "x"), ("assignee", ghost)), Wire.Womsg);
                 ctx.RequireEqual(ghost, created.Str("assignee.id"), "assignee.id", created.Text);
                 ctx.RequireEqual(ghost, created.Str("assignee.name"), "assignee.name", created.Text);
                 ctx.RequireEqual("agent", created.Str("assignee.role"), "assignee.role", created.Text);

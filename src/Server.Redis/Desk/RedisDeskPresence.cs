@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using StackExchange.Redis;
 using Switchboard.Server.Messaging;
 using Switchboard.Server.Redis.Presence;

@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using Switchboard.Server.Messaging;
 
 namespace Switchboard.Server.Redis.Presence;

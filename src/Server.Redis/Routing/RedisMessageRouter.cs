@@ -1,3 +1,4 @@
+using Switchboard.Protocol;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Switchboard.Server.Messaging;
@@ -37,7 +38,7 @@ internal sealed partial class RedisMessageRouter : IMessageRouter
             await subscriber.SubscribeAsync(_node.Keys.NamespaceChannel(ns), (_, value) => OnNamespace(ns, (byte[]?)value)).ConfigureAwait(false);
         }
 
-        foreach (var role in new[] { Roles.User, Roles.Visitor, Roles.Agent, Roles.Admin })
+        foreach (var role in Roles.All)
         {
             await subscriber.SubscribeAsync(_node.Keys.RoleChannel(role), (_, value) => OnRole(role, (byte[]?)value)).ConfigureAwait(false);
         }
