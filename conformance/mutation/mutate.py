@@ -169,6 +169,8 @@ def apply_mutant(mutant):
     for edit in mutant["edits"]:
         rel = edit["file"]
         if rel not in mutated:
+            if not os.path.isfile(os.path.join(ROOT, rel)):
+                raise ValueError(f"does not apply: {rel} does not exist (the code moved; re-anchor the mutant)")
             with open(os.path.join(ROOT, rel), encoding="utf-8", newline="") as fh:
                 pristine[rel] = fh.read()
             mutated[rel] = pristine[rel]
