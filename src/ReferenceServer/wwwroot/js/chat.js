@@ -133,9 +133,11 @@ var CloseCode = {
   /** Unexpected server error. */
   INTERNAL_ERROR: 4500,
   /** Server shutting down. Reconnect (another node / later). */
-  SHUTTING_DOWN: 4503
+  SHUTTING_DOWN: 4503,
+  /** The node lost its message store (cluster mode - its Redis connection) and cannot store or route. Reconnect (through the load balancer, to another node) and resume with since/epoch (SB-CLUSTER-005). */
+  STORE_UNAVAILABLE: 4504
 };
-var RetryableCloseCodes = /* @__PURE__ */ new Set([4408, 4409, 4419, 4429, 4499, 4500, 4503]);
+var RetryableCloseCodes = /* @__PURE__ */ new Set([4408, 4409, 4419, 4429, 4499, 4500, 4503, 4504]);
 
 // src/generated/metadata.ts
 var COMMANDS = {
