@@ -50,6 +50,8 @@ public static class ReferenceServerHost
             switchboard.AddRedis(); // cluster mode (src/Server.Redis/README.md); without it the SQLite single node
         }
 
+        Telemetry.AddIfEnabled(builder); // OTLP export only when configured (OTEL_EXPORTER_OTLP_ENDPOINT)
+
         return builder;
     }
 
