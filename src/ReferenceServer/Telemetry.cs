@@ -41,8 +41,9 @@ public static class Telemetry
             return false;
         }
 
+        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"];
         builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("switchboard", serviceInstanceId: Environment.MachineName))
+            .ConfigureResource(resource => resource.AddService(string.IsNullOrWhiteSpace(serviceName) ? "switchboard" : serviceName))
             .WithMetrics(metrics => metrics.AddMeter([.. Meters]).AddOtlpExporter())
             .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore").AddOtlpExporter());
         return true;
