@@ -1,3 +1,4 @@
+using Switchboard.Server.Testing.Redis;
 using Switchboard.Server.Testing;
 
 namespace Switchboard.Server.Redis.Tests;
@@ -8,7 +9,7 @@ public sealed class ClusterFailureTests
     [Fact]
     public async Task A_node_refuses_to_start_on_a_redis_without_aof_unless_the_risk_is_accepted()
     {
-        await using var redis = await RedisServerProcess.StartAsync(appendOnly: false);
+        await using var redis = await RedisServerProcess.StartAsync(o => o.AppendOnly = false);
         var prefix = ClusterNodes.NewPrefix();
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => ClusterNodes.StartAsync(redis, prefix));
         Assert.Contains("AllowNonDurable", refused.ToString(), StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Switchboard.Server.Testing.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Server.Testing;
 
