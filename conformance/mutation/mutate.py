@@ -82,6 +82,10 @@ def free_port():
         return s.getsockname()[1]
 
 
+# What the reference server builds from (it references Server.Redis, which references Server).
+SOURCE_DIRS = ["src/Protocol", "src/Server", "src/Server.Redis", "src/ReferenceServer"]
+
+
 def copy_tree(dest):
     """The sources the reference server and the runner build from (no bin/obj)."""
     ignore = shutil.ignore_patterns("bin", "obj", "node_modules", "*.received.json")
@@ -92,7 +96,7 @@ def copy_tree(dest):
     os.makedirs(os.path.join(dest, "spec"), exist_ok=True)
     for f in ["asyncapi.yaml", "PROTOCOL.md"]:
         shutil.copy2(os.path.join(ROOT, "spec", f), os.path.join(dest, "spec", f))
-    for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+    for d in SOURCE_DIRS:
         shutil.copytree(os.path.join(ROOT, d), os.path.join(dest, d), ignore=ignore)
 
 
@@ -100,7 +104,7 @@ def source_digest(root):
     """Hash of the sources a tree is built from (bin/obj excluded), to reuse a built tree only when they match."""
     import hashlib
     h = hashlib.sha256()
-    for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+    for d in SOURCE_DIRS:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, d)):
             dirnames[:] = sorted(x for x in dirnames if x not in ("bin", "obj"))
             for f in sorted(filenames):
@@ -125,7 +129,7 @@ class Tree:
             if not self.reused:
                 shutil.rmtree(self.dir)
             else:
-                for d in ["src/Protocol", "src/Server", "src/ReferenceServer"]:
+                for d in SOURCE_DIRS:
                     shutil.copytree(os.path.join(ROOT, d), os.path.join(self.dir, d), dirs_exist_ok=True,
                                     ignore=shutil.ignore_patterns("bin", "obj", "node_modules"))
         if not self.reused:
