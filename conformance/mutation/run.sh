@@ -8,7 +8,7 @@
 # script exits non-zero), build Switchboard.Server incrementally, start the reference server on a free loopback port
 # with a temp data dir, run the suite against it by URL (the mutant's area cases first, the whole suite only when
 # those do not kill it), stop the server by PID. Writes RESULTS.md + results.json (see README.md in this folder).
-# Requires: dotnet, python3, curl.
+# Requires: dotnet and python3.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 exec python3 "$here/mutate.py" "$@"

@@ -73,6 +73,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Sharded channel: frames for every connection of a role (both namespaces).</summary>
     public RedisChannel RoleChannel(string role) => RedisChannel.Sharded($"{Prefix}:{{role:{role}}}:ch");
 
+    /// <summary>Sharded channel: the desk's node-to-node signals (DAY_ACCESS changed), in the desk's slot.</summary>
+    public RedisChannel DeskSignals => RedisChannel.Sharded($"{Prefix}:{{desk}}:signals");
+
     /// <summary>ZSET: node id → heartbeat expiry (unix ms).</summary>
     public RedisKey Nodes => $"{Prefix}:{{n}}:nodes";
 

@@ -22,11 +22,9 @@ internal sealed partial class ClusterDeskOutbox(
     RedisNode node,
     ILogger<ClusterDeskOutbox> logger) : IDeskOutbox
 {
-    private RedisChannel Signals => RedisChannel.Sharded(node.Keys.Prefix + ":{desk}:signals");
-
     /// <summary>Subscribes to the other nodes' signals (at startup, before this node serves connections).</summary>
     public async Task StartAsync() =>
-        await redis.GetSubscriber().SubscribeAsync(Signals, OnSignal).ConfigureAwait(false);
+        await redis.GetSubscriber().SubscribeAsync(node.Keys.DeskSignals, OnSignal).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask DayAccessChangedAsync(string day, IReadOnlyList<DayAccessLine> counts, CancellationToken cancellationToken)
@@ -34,7 +32,7 @@ internal sealed partial class ClusterDeskOutbox(
         await local.DayAccessChangedAsync(day, counts, cancellationToken).ConfigureAwait(false);
         try
         {
-            await redis.GetSubscriber().PublishAsync(Signals, $"day-access|{node.Id}|{day}").ConfigureAwait(false);
+            await redis.GetSubscriber().PublishAsync(node.Keys.DeskSignals, $"day-access|{node.Id}|{day}").ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
