@@ -12,14 +12,18 @@ namespace Switchboard.Server.Connections;
 /// </summary>
 internal sealed partial class SwitchboardConnection
 {
+    // The flow that greets this connection (GreetAsync): its frames pass the hold that keeps live events back.
+    private static readonly AsyncLocal<SwitchboardConnection?> s_greeting = new();
+
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
-        // Cheap check first: the hold is only active while a command that asked for it is being handled.
+        // Cheap check first: the hold is only active while the connection is greeted or a command that asked for it
+        // is being handled.
         if (Volatile.Read(ref _held) is not null)
         {
             lock (_gate)
             {
-                if (_held is not null)
+                if (_held is not null && s_greeting.Value != this)
                 {
                     _held.Add(frame);
                     return true;
@@ -41,6 +45,19 @@ internal sealed partial class SwitchboardConnection
         {
             _held ??= [];
         }
+    }
+
+    /// <summary>
+    /// Runs the connect-time greetings (lifecycle handlers, e.g. an agent's DAY_ACCESS, SB-CS-027) so that what they
+    /// send reaches the client right after CONNECT and replay, ahead of the live events that arrived since the
+    /// connection was registered: the caller holds deliveries (<see cref="HoldDeliveries"/>) before registering and
+    /// releases them (<see cref="ReleaseHeld"/>) after this returns. Sends from other flows stay held.
+    /// </summary>
+    internal async Task GreetAsync(Func<Task> greet)
+    {
+        // An AsyncLocal set inside an async method reverts when it returns, so the scope ends with the greeting.
+        s_greeting.Value = this;
+        await greet().ConfigureAwait(false);
     }
 
     /// <summary>Queues the held frames in order and ends the hold.</summary>

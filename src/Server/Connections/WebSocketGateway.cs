@@ -179,6 +179,9 @@ internal sealed class WebSocketGateway
         ConnectionChange? opened = null;
         try
         {
+            // Live events that reach the connection once it is registered wait until the lifecycle greetings are
+            // queued (GreetAsync below); CONNECT and the replay are forced past the hold.
+            connection.HoldDeliveries();
             var (change, missed) = await _delivery.OpenStreamAsync(connection, since, epoch.Length == 0 ? null : epoch, (info, recovered, count) => EventFrames.Serialize(new ConnectEvent
             {
                 ClientId = clientId,
@@ -219,17 +222,21 @@ internal sealed class WebSocketGateway
                 connection.StartClose(CloseCode.ShuttingDown, CloseReasons.ShuttingDown, discardQueued: false);
             }
 
-            foreach (var handler in _lifecycle)
+            await connection.GreetAsync(async () =>
             {
-                try
+                foreach (var handler in _lifecycle)
                 {
-                    await handler.OnConnectedAsync(connection, change, connection.Closed).ConfigureAwait(false);
+                    try
+                    {
+                        await handler.OnConnectedAsync(connection, change, connection.Closed).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.LifecycleHandlerFailed(_logger, handler.GetType().Name, ex);
+                    }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.LifecycleHandlerFailed(_logger, handler.GetType().Name, ex);
-                }
-            }
+            }).ConfigureAwait(false);
+            connection.ReleaseHeld();
 
             await connection.RunReceiveLoopAsync(_onMessage).ConfigureAwait(false);
         }

@@ -59,8 +59,10 @@ public sealed record ConnectionChange(IConnection Connection, int UserConnection
 public interface IConnectionLifecycleHandler
 {
     /// <summary>
-    /// Called after CONNECT and the resume/offline replay were queued and the connection is registered (so live
-    /// events reach it). Good place for per-role greetings (e.g. DAY_ACCESS for agents).
+    /// Called after CONNECT and the resume/offline replay were queued and the connection is registered. What the
+    /// handlers send on <paramref name="connection"/> from this call reaches the client before the live events that
+    /// arrived meanwhile (those are held until every handler returned), so this is the place for per-role greetings
+    /// (e.g. DAY_ACCESS for agents, SB-CS-027). Commands are read only after the handlers returned.
     /// </summary>
     ValueTask OnConnectedAsync(IConnection connection, ConnectionChange change, CancellationToken cancellationToken);
 
